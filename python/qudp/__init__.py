@@ -1,0 +1,82 @@
+"""qudp: Qt's QUdpSocket for Python, without Qt, on a Rust core.
+
+Change ``from PySide6.QtNetwork import QUdpSocket, QHostAddress`` to
+``from qudp import QUdpSocket, QHostAddress``.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from . import _qudp
+from ._qudp import (
+    Connection,
+    QAbstractSocket,
+    QHostAddress,
+    QNetworkDatagram,
+    QUdpSocket,
+    Signal,
+)
+from .enums import (
+    ALL as _ALL_ENUMS,
+)
+from .enums import (
+    BindFlag,
+    ConversionModeFlag,
+    NetworkLayerProtocol,
+    OpenModeFlag,
+    PauseMode,
+    SocketError,
+    SocketOption,
+    SocketState,
+    SocketType,
+    SpecialAddress,
+)
+
+__all__ = [
+    "Connection",
+    "QAbstractSocket",
+    "QHostAddress",
+    "QNetworkDatagram",
+    "QUdpSocket",
+    "Signal",
+]
+__version__ = "0.1.0"
+
+_qudp._register_enums(dict(_ALL_ENUMS))
+
+
+def _attach(owner: type, enums: tuple[type[Enum], ...], aliases: dict[str, type[Enum]]) -> None:
+    # Nested as in PySide6 (QAbstractSocket.SocketState), plus Qt 4's short
+    # forms for every member (QUdpSocket.BoundState, QHostAddress.LocalHost).
+    for e in enums:
+        setattr(owner, e.__name__, e)
+        for name, member in e.__members__.items():
+            setattr(owner, name, member)
+    for name, e in aliases.items():
+        setattr(owner, name, e)
+
+
+_attach(
+    QAbstractSocket,
+    (
+        SocketState,
+        SocketError,
+        SocketOption,
+        BindFlag,
+        NetworkLayerProtocol,
+        SocketType,
+        PauseMode,
+        OpenModeFlag,
+    ),
+    {"BindMode": BindFlag, "PauseModes": PauseMode, "OpenMode": OpenModeFlag},
+)
+_attach(
+    QHostAddress,
+    (SpecialAddress, ConversionModeFlag),
+    {"ConversionMode": ConversionModeFlag},
+)
+# QHostAddress also carries the protocol names (QHostAddress.IPv4Protocol).
+for _name, _member in NetworkLayerProtocol.__members__.items():
+    setattr(QHostAddress, _name, _member)
+del _name, _member

@@ -1,0 +1,155 @@
+"""Qt's enums with Qt's numeric values.
+
+Like PySide6 they are plain ``enum.Enum`` / ``enum.Flag`` classes (not int
+subclasses): compare members with members, use ``.value`` for the number.
+qudp's own methods also accept plain ints where Qt takes an enum.
+"""
+
+from __future__ import annotations
+
+from enum import Enum, Flag
+
+
+def _nest(cls: type, owner: str) -> None:
+    cls.__qualname__ = f"{owner}.{cls.__name__}"
+    cls.__module__ = "qudp"
+
+
+class SocketState(Enum):
+    UnconnectedState = 0
+    HostLookupState = 1
+    ConnectingState = 2
+    ConnectedState = 3
+    BoundState = 4
+    ListeningState = 5
+    ClosingState = 6
+
+
+class SocketError(Enum):
+    ConnectionRefusedError = 0
+    RemoteHostClosedError = 1
+    HostNotFoundError = 2
+    SocketAccessError = 3
+    SocketResourceError = 4
+    SocketTimeoutError = 5
+    DatagramTooLargeError = 6
+    NetworkError = 7
+    AddressInUseError = 8
+    SocketAddressNotAvailableError = 9
+    UnsupportedSocketOperationError = 10
+    UnfinishedSocketOperationError = 11
+    ProxyAuthenticationRequiredError = 12
+    SslHandshakeFailedError = 13
+    ProxyConnectionRefusedError = 14
+    ProxyConnectionClosedError = 15
+    ProxyConnectionTimeoutError = 16
+    ProxyNotFoundError = 17
+    ProxyProtocolError = 18
+    OperationError = 19
+    SslInternalError = 20
+    SslInvalidUserDataError = 21
+    TemporaryError = 22
+    UnknownSocketError = -1
+
+
+class SocketOption(Enum):
+    LowDelayOption = 0
+    KeepAliveOption = 1
+    MulticastTtlOption = 2
+    MulticastLoopbackOption = 3
+    TypeOfServiceOption = 4
+    SendBufferSizeSocketOption = 5
+    ReceiveBufferSizeSocketOption = 6
+    PathMtuSocketOption = 7
+    KeepAliveIdleOption = 8
+    KeepAliveIntervalOption = 9
+    KeepAliveCountOption = 10
+
+
+class BindFlag(Flag):
+    DefaultForPlatform = 0x0
+    ShareAddress = 0x1
+    DontShareAddress = 0x2
+    ReuseAddressHint = 0x4
+
+
+class NetworkLayerProtocol(Enum):
+    IPv4Protocol = 0
+    IPv6Protocol = 1
+    AnyIPProtocol = 2
+    UnknownNetworkLayerProtocol = -1
+
+
+class SocketType(Enum):
+    TcpSocket = 0
+    UdpSocket = 1
+    SctpSocket = 2
+    UnknownSocketType = -1
+
+
+class PauseMode(Flag):
+    PauseNever = 0x0
+    PauseOnSslErrors = 0x1
+
+
+class OpenModeFlag(Flag):
+    NotOpen = 0x0
+    ReadOnly = 0x1
+    WriteOnly = 0x2
+    ReadWrite = 0x3
+    Append = 0x4
+    Truncate = 0x8
+    Text = 0x10
+    Unbuffered = 0x20
+    NewOnly = 0x40
+    ExistingOnly = 0x80
+
+
+class SpecialAddress(Enum):
+    Null = 0
+    Broadcast = 1
+    LocalHost = 2
+    LocalHostIPv6 = 3
+    Any = 4
+    AnyIPv6 = 5
+    AnyIPv4 = 6
+
+
+class ConversionModeFlag(Flag):
+    StrictConversion = 0x0
+    ConvertV4MappedToIPv4 = 0x1
+    ConvertV4CompatToIPv4 = 0x2
+    ConvertUnspecifiedAddress = 0x4
+    ConvertLocalHost = 0x8
+    TolerantConversion = 0xFF
+
+
+_socket_enums: tuple[type[Enum], ...] = (
+    SocketState,
+    SocketError,
+    SocketOption,
+    BindFlag,
+    NetworkLayerProtocol,
+    SocketType,
+    PauseMode,
+    OpenModeFlag,
+)
+for _cls in _socket_enums:
+    _nest(_cls, "QAbstractSocket")
+for _cls in (SpecialAddress, ConversionModeFlag):
+    _nest(_cls, "QHostAddress")
+del _cls, _socket_enums
+
+# What Rust needs to build and recognise members (see src/enums.rs).
+ALL: dict[str, type[Enum]] = {
+    "SocketState": SocketState,
+    "SocketError": SocketError,
+    "SocketOption": SocketOption,
+    "BindFlag": BindFlag,
+    "NetworkLayerProtocol": NetworkLayerProtocol,
+    "SocketType": SocketType,
+    "PauseMode": PauseMode,
+    "OpenModeFlag": OpenModeFlag,
+    "SpecialAddress": SpecialAddress,
+    "ConversionModeFlag": ConversionModeFlag,
+}

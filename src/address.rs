@@ -1,0 +1,786 @@
+//! `QHostAddress`: an IPv4 or IPv6 address with an optional scope id, or one
+//! of Qt's special values (null, the dual-stack "Any").
+
+use std::hash::{Hash, Hasher};
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyTuple};
+
+use crate::enums;
+use crate::error::arg_error;
+
+/// Qt's `NetworkLayerProtocol` numbers.
+pub const PROTO_IPV4: i64 = 0;
+pub const PROTO_IPV6: i64 = 1;
+pub const PROTO_ANY: i64 = 2;
+pub const PROTO_UNKNOWN: i64 = -1;
+
+/// The address itself. `Any` is Qt's `QHostAddress::Any`: both families'
+/// unspecified address at once (a dual-stack socket binds it as `::`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Ip {
+    #[default]
+    Null,
+    Any,
+    V4(Ipv4Addr),
+    V6(Ipv6Addr),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct HostAddr {
+    pub ip: Ip,
+    /// IPv6 scope (interface name or number), as Qt keeps it: a string.
+    pub scope: String,
+}
+
+/// Qt's `SpecialAddress` numbers.
+pub fn special(value: i64) -> Option<HostAddr> {
+    let ip = match value {
+        0 => Ip::Null,
+        1 => Ip::V4(Ipv4Addr::BROADCAST),
+        2 => Ip::V4(Ipv4Addr::LOCALHOST),
+        3 => Ip::V6(Ipv6Addr::LOCALHOST),
+        4 => Ip::Any,
+        5 => Ip::V6(Ipv6Addr::UNSPECIFIED),
+        6 => Ip::V4(Ipv4Addr::UNSPECIFIED),
+        _ => return None,
+    };
+    Some(HostAddr::from(ip))
+}
+
+impl From<Ip> for HostAddr {
+    fn from(ip: Ip) -> Self {
+        HostAddr {
+            ip,
+            scope: String::new(),
+        }
+    }
+}
+
+impl HostAddr {
+    /// Parse the way `QHostAddress::setAddress(QString)` does: surrounding
+    /// whitespace ignored; text with ':' is IPv6 with an optional scope after
+    /// the last '%'; otherwise IPv4 with inet_aton's shorthands ("127.1",
+    /// hex "0x7f.1", octal "010.0.0.1").
+    pub fn parse(text: &str) -> Option<HostAddr> {
+        let t = text.trim();
+        if t.contains(':') {
+            let (addr, scope) = match t.rsplit_once('%') {
+                Some((a, s)) => (a, s),
+                None => (t, ""),
+            };
+            let v6 = addr.parse::<Ipv6Addr>().ok()?;
+            return Some(HostAddr {
+                ip: Ip::V6(v6),
+                scope: scope.to_owned(),
+            });
+        }
+        parse_inet_aton(t).map(|a| Ip::V4(a).into())
+    }
+
+    pub fn protocol(&self) -> i64 {
+        match self.ip {
+            Ip::Null => PROTO_UNKNOWN,
+            Ip::Any => PROTO_ANY,
+            Ip::V4(_) => PROTO_IPV4,
+            Ip::V6(_) => PROTO_IPV6,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        self.ip == Ip::Null
+    }
+
+    pub fn to_qt_string(&self) -> String {
+        match self.ip {
+            Ip::Null => String::new(),
+            Ip::Any => "0.0.0.0".to_owned(),
+            Ip::V4(a) => a.to_string(),
+            Ip::V6(a) if self.scope.is_empty() => a.to_string(),
+            Ip::V6(a) => format!("{a}%{}", self.scope),
+        }
+    }
+
+    /// The address as an `IpAddr` for a socket call; `Any` is `::` (Qt binds
+    /// it on a dual-stack IPv6 socket).
+    pub fn ip_addr(&self) -> Option<IpAddr> {
+        match self.ip {
+            Ip::Null => None,
+            Ip::Any => Some(IpAddr::V6(Ipv6Addr::UNSPECIFIED)),
+            Ip::V4(a) => Some(IpAddr::V4(a)),
+            Ip::V6(a) => Some(IpAddr::V6(a)),
+        }
+    }
+
+    /// Socket address for `port`, for a socket of family v6 (`v6_socket`):
+    /// IPv4 addresses become v4-mapped there, as Qt's setPortAndAddress does.
+    pub fn socket_addr(&self, port: u16, v6_socket: bool) -> Option<SocketAddr> {
+        let ip = self.ip_addr()?;
+        Some(match (ip, v6_socket) {
+            (IpAddr::V4(a), true) => SocketAddr::V6(SocketAddrV6::new(a.to_ipv6_mapped(), port, 0, 0)),
+            (IpAddr::V6(a), _) => {
+                let scope_id = crate::sys::scope_index(&self.scope);
+                SocketAddr::V6(SocketAddrV6::new(a, port, 0, scope_id))
+            }
+            (IpAddr::V4(a), false) => SocketAddr::new(IpAddr::V4(a), port),
+        })
+    }
+
+    /// From a socket address the kernel gave us. A scope number becomes an
+    /// interface name where one exists, as Qt does for link-local peers.
+    pub fn from_socket_addr(sa: &SocketAddr) -> HostAddr {
+        match sa {
+            SocketAddr::V4(a) => Ip::V4(*a.ip()).into(),
+            SocketAddr::V6(a) => HostAddr {
+                ip: Ip::V6(*a.ip()),
+                scope: if a.scope_id() == 0 {
+                    String::new()
+                } else {
+                    crate::sys::scope_name(a.scope_id())
+                },
+            },
+        }
+    }
+
+    /// Qt's toIPv4Address(&ok): the IPv4 value where there is one (Any and
+    /// "::" give 0, a v4-mapped address its IPv4 part), else None.
+    pub fn v4_u32(&self) -> Option<u32> {
+        match self.ip {
+            Ip::V4(a) => Some(u32::from(a)),
+            Ip::Any => Some(0),
+            Ip::V6(a) if a.is_unspecified() => Some(0),
+            Ip::V6(a) => a.to_ipv4_mapped().map(u32::from),
+            Ip::Null => None,
+        }
+    }
+
+    /// The 16 bytes Qt keeps for every address (toIPv6Address): IPv4 as
+    /// v4-mapped except 0.0.0.0, which is all zeros like Any and Null.
+    pub fn v6_octets(&self) -> [u8; 16] {
+        match self.ip {
+            Ip::V6(a) => a.octets(),
+            Ip::V4(a) if a.is_unspecified() => [0; 16],
+            Ip::V4(a) => a.to_ipv6_mapped().octets(),
+            Ip::Any | Ip::Null => [0; 16],
+        }
+    }
+
+    /// The IPv4 address Qt classifies: the address itself, or the IPv4
+    /// inside a v4-mapped IPv6 one (QHostAddressPrivate::classify).
+    fn embedded_v4(&self) -> Option<Ipv4Addr> {
+        match self.ip {
+            Ip::V4(a) => Some(a),
+            Ip::V6(a) => a.to_ipv4_mapped(),
+            _ => None,
+        }
+    }
+
+    fn class(&self) -> Class {
+        if let Some(a) = self.embedded_v4().filter(|a| !a.is_unspecified()) {
+            let o = a.octets();
+            return match o[0] {
+                127 => Class::Loopback,
+                224..=239 => Class::Multicast,
+                169 if o[1] == 254 => Class::LinkLocal,
+                0 => Class::LocalNet,
+                255 if a == Ipv4Addr::BROADCAST => Class::Broadcast,
+                240..=255 => Class::Unknown,
+                10 => Class::Private,
+                172 if (16..=31).contains(&o[1]) => Class::Private,
+                192 if o[1] == 168 => Class::Private,
+                _ => Class::Global,
+            };
+        }
+        let Ip::V6(a) = self.ip else {
+            return if self.ip == Ip::Null {
+                Class::Unknown
+            } else {
+                Class::LocalNet
+            };
+        };
+        let seg0 = a.segments()[0];
+        if seg0 >> 8 == 0xff {
+            Class::Multicast
+        } else if seg0 & 0xffc0 == 0xfec0 {
+            Class::SiteLocal
+        } else if seg0 & 0xffc0 == 0xfe80 {
+            Class::LinkLocal
+        } else if seg0 & 0xff80 == 0xfe00 {
+            Class::Unknown
+        } else if seg0 & 0xfe00 == 0xfc00 {
+            Class::UniqueLocal
+        } else if u128::from(a) >> 64 != 0 {
+            Class::Global
+        } else if a == Ipv6Addr::LOCALHOST {
+            Class::Loopback
+        } else if a.is_unspecified() || a.to_ipv4_mapped().is_some() {
+            Class::LocalNet
+        } else {
+            Class::Global
+        }
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        self.class() == Class::Loopback
+    }
+    pub fn is_multicast(&self) -> bool {
+        self.class() == Class::Multicast
+    }
+    pub fn is_broadcast(&self) -> bool {
+        self.class() == Class::Broadcast
+    }
+    pub fn is_link_local(&self) -> bool {
+        self.class() == Class::LinkLocal
+    }
+    pub fn is_site_local(&self) -> bool {
+        self.class() == Class::SiteLocal
+    }
+    pub fn is_unique_local(&self) -> bool {
+        self.class() == Class::UniqueLocal
+    }
+    pub fn is_private_use(&self) -> bool {
+        matches!(self.class(), Class::Private | Class::UniqueLocal)
+    }
+    /// Qt counts private, unique-local and site-local ranges as global too.
+    pub fn is_global(&self) -> bool {
+        matches!(
+            self.class(),
+            Class::Global | Class::Private | Class::UniqueLocal | Class::SiteLocal
+        )
+    }
+
+    /// Whether the first `prefix` bits equal those of `subnet`; families
+    /// must match, as in Qt; a prefix past the width is clamped.
+    pub fn in_subnet(&self, subnet: &HostAddr, prefix: i64) -> bool {
+        if prefix < 0 {
+            return false;
+        }
+        match (self.ip, subnet.ip) {
+            (Ip::V4(a), Ip::V4(s)) => {
+                let p = prefix.min(32) as u32;
+                let mask = if p == 0 { 0 } else { u32::MAX << (32 - p) };
+                (u32::from(a) & mask) == (u32::from(s) & mask)
+            }
+            (Ip::V6(a), Ip::V6(s)) => {
+                let p = prefix.min(128) as u32;
+                let mask = if p == 0 { 0 } else { u128::MAX << (128 - p) };
+                (u128::from(a) & mask) == (u128::from(s) & mask)
+            }
+            _ => false,
+        }
+    }
+
+    /// Qt's isEqual with a ConversionMode; the scope id never counts.
+    pub fn equal(&self, other: &HostAddr, mode: i64) -> bool {
+        const V4_MAPPED: i64 = 1;
+        const V4_COMPAT: i64 = 2;
+        const UNSPECIFIED: i64 = 4;
+        const LOCALHOST: i64 = 8;
+        // IPv6 → IPv4 as convertToIpv4 allows under `mode`.
+        let to_v4 = |a: Ipv6Addr| -> Option<Ipv4Addr> {
+            let v = u128::from(a);
+            if v >> 64 != 0 {
+                return None;
+            }
+            if let Some(m) = a.to_ipv4_mapped() {
+                return (mode & V4_MAPPED != 0).then_some(m);
+            }
+            if v == 0 {
+                return (mode & UNSPECIFIED != 0).then_some(Ipv4Addr::UNSPECIFIED);
+            }
+            if v == 1 {
+                return (mode & LOCALHOST != 0).then_some(Ipv4Addr::LOCALHOST);
+            }
+            if v >> 32 == 0 && mode & V4_COMPAT != 0 {
+                return Some(Ipv4Addr::from(v as u32));
+            }
+            None
+        };
+        match (self.ip, other.ip) {
+            (Ip::V4(a), Ip::V4(b)) => a == b,
+            (Ip::V6(a), Ip::V6(b)) => a == b,
+            (Ip::V4(a), Ip::V6(b)) | (Ip::V6(b), Ip::V4(a)) => to_v4(b) == Some(a),
+            (Ip::Any, Ip::V4(a)) | (Ip::V4(a), Ip::Any) => mode & UNSPECIFIED != 0 && a.is_unspecified(),
+            (Ip::Any, Ip::V6(a)) | (Ip::V6(a), Ip::Any) => mode & UNSPECIFIED != 0 && a.is_unspecified(),
+            (a, b) => a == b,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Class {
+    Loopback,
+    Multicast,
+    LinkLocal,
+    LocalNet,
+    Broadcast,
+    Unknown,
+    Private,
+    Global,
+    SiteLocal,
+    UniqueLocal,
+}
+
+/// `QHostAddress`. Mutable like Qt's (setAddress, clear, setScopeId), and
+/// also hashable, copyable and picklable for Python users.
+#[pyclass(name = "QHostAddress", module = "qudp", subclass)]
+#[derive(Clone, Default)]
+pub struct QHostAddress {
+    pub inner: HostAddr,
+}
+
+impl QHostAddress {
+    pub fn new_py(py: Python<'_>, inner: HostAddr) -> PyResult<Py<QHostAddress>> {
+        Py::new(py, QHostAddress { inner })
+    }
+}
+
+/// Anything Qt accepts where a `QHostAddress` is expected: an address, a
+/// `SpecialAddress`, or a string. Unparsable strings raise `ValueError`
+/// naming `arg` (Qt would silently use a null address).
+pub fn extract_addr(obj: &Bound<'_, PyAny>, arg: &str) -> PyResult<HostAddr> {
+    if let Ok(a) = obj.cast::<QHostAddress>() {
+        return Ok(a.borrow().inner.clone());
+    }
+    if let Ok(s) = obj.extract::<&str>() {
+        return HostAddr::parse(s)
+            .ok_or_else(|| arg_error(arg, format!("{s:?} is not a valid IPv4 or IPv6 address")));
+    }
+    if enums::is_member(obj, "SpecialAddress")? {
+        let v: i64 = obj.getattr("value")?.extract()?;
+        return special(v).ok_or_else(|| arg_error(arg, format!("unknown SpecialAddress {v}")));
+    }
+    Err(crate::error::type_error(
+        arg,
+        "QHostAddress, QHostAddress.SpecialAddress or str",
+        &obj.get_type().name()?.to_string(),
+    ))
+}
+
+fn from_any(obj: &Bound<'_, PyAny>) -> PyResult<Option<HostAddr>> {
+    if obj.is_none() {
+        return Ok(Some(HostAddr::default()));
+    }
+    if let Ok(a) = obj.cast::<QHostAddress>() {
+        return Ok(Some(a.borrow().inner.clone()));
+    }
+    if let Ok(s) = obj.extract::<&str>() {
+        return Ok(HostAddr::parse(s));
+    }
+    if enums::is_member(obj, "SpecialAddress")? {
+        let v: i64 = obj.getattr("value")?.extract()?;
+        return Ok(special(v));
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        let bytes: [u8; 16] = b.as_bytes().try_into().map_err(|_| {
+            arg_error(
+                "address",
+                format!("bytes must be 16 long for IPv6, got {}", b.as_bytes().len()),
+            )
+        })?;
+        return Ok(Some(Ip::V6(Ipv6Addr::from(bytes)).into()));
+    }
+    if let Ok(v) = obj.extract::<i64>() {
+        let n = u32::try_from(v).map_err(|_| {
+            pyo3::exceptions::PyOverflowError::new_err(format!(
+                "address must be an IPv4 number in 0..=4294967295, got {v}"
+            ))
+        })?;
+        return Ok(Some(Ip::V4(Ipv4Addr::from(n)).into()));
+    }
+    if let Ok(seq) = obj.extract::<Vec<u8>>() {
+        let bytes: [u8; 16] = seq.as_slice().try_into().map_err(|_| {
+            arg_error(
+                "address",
+                format!("an IPv6 address needs 16 octets, got {}", seq.len()),
+            )
+        })?;
+        return Ok(Some(Ip::V6(Ipv6Addr::from(bytes)).into()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "address must be str, int, 16 bytes, QHostAddress or QHostAddress.SpecialAddress, not {}",
+        obj.get_type().name()?
+    )))
+}
+
+#[pymethods]
+impl QHostAddress {
+    #[new]
+    #[pyo3(signature = (address=None))]
+    fn py_new(address: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let inner = match address {
+            None => HostAddr::default(),
+            Some(a) => from_any(a)?.unwrap_or_default(),
+        };
+        Ok(QHostAddress { inner })
+    }
+
+    /// Set from a string, number, 16 bytes or special address; for a string,
+    /// returns False (and leaves the address null) when it does not parse.
+    fn setAddress(&mut self, address: &Bound<'_, PyAny>) -> PyResult<bool> {
+        match from_any(address)? {
+            Some(a) => {
+                self.inner = a;
+                Ok(true)
+            }
+            None => {
+                self.inner = HostAddr::default();
+                Ok(false)
+            }
+        }
+    }
+
+    fn clear(&mut self) {
+        self.inner = HostAddr::default();
+    }
+
+    fn isNull(&self) -> bool {
+        self.inner.is_null()
+    }
+
+    fn protocol<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enums::member(py, "NetworkLayerProtocol", self.inner.protocol())
+    }
+
+    fn toString(&self) -> String {
+        self.inner.to_qt_string()
+    }
+
+    /// The IPv4 address as a number (0 when there is none, as Qt); a
+    /// v4-mapped IPv6 address converts.
+    fn toIPv4Address(&self) -> u32 {
+        self.inner.v4_u32().unwrap_or(0)
+    }
+
+    /// The 16 octets of the IPv6 form (v4-mapped for an IPv4 address).
+    fn toIPv6Address<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.v6_octets())
+    }
+
+    fn scopeId(&self) -> String {
+        match self.inner.ip {
+            Ip::V6(_) => self.inner.scope.clone(),
+            _ => String::new(),
+        }
+    }
+
+    /// Qt ignores a scope on anything but IPv6.
+    fn setScopeId(&mut self, id: &str) {
+        if matches!(self.inner.ip, Ip::V6(_)) {
+            self.inner.scope = id.to_owned();
+        }
+    }
+
+    fn isLoopback(&self) -> bool {
+        self.inner.is_loopback()
+    }
+    fn isMulticast(&self) -> bool {
+        self.inner.is_multicast()
+    }
+    fn isBroadcast(&self) -> bool {
+        self.inner.is_broadcast()
+    }
+    fn isLinkLocal(&self) -> bool {
+        self.inner.is_link_local()
+    }
+    fn isSiteLocal(&self) -> bool {
+        self.inner.is_site_local()
+    }
+    fn isUniqueLocalUnicast(&self) -> bool {
+        self.inner.is_unique_local()
+    }
+    fn isPrivateUse(&self) -> bool {
+        self.inner.is_private_use()
+    }
+    fn isGlobal(&self) -> bool {
+        self.inner.is_global()
+    }
+
+    /// `isInSubnet(subnet, netmask)` or `isInSubnet((subnet, netmask))`.
+    #[pyo3(signature = (subnet, netmask=None))]
+    fn isInSubnet(&self, subnet: &Bound<'_, PyAny>, netmask: Option<i64>) -> PyResult<bool> {
+        let (addr, prefix) = match netmask {
+            Some(n) => (extract_addr(subnet, "subnet")?, n),
+            None => {
+                let t = subnet.cast::<PyTuple>().map_err(|_| {
+                    PyTypeError::new_err("isInSubnet() takes (subnet, netmask) or a (subnet, netmask) tuple")
+                })?;
+                (
+                    extract_addr(&t.get_item(0)?, "subnet")?,
+                    t.get_item(1)?.extract()?,
+                )
+            }
+        };
+        Ok(self.inner.in_subnet(&addr, prefix))
+    }
+
+    /// `"192.168.0.0/16"` → `(QHostAddress("192.168.0.0"), 16)`; an
+    /// unparsable subnet gives `(QHostAddress(), -1)` as in Qt.
+    #[staticmethod]
+    fn parseSubnet(subnet: &str) -> (QHostAddress, i64) {
+        parse_subnet(subnet)
+            .map(|(a, p)| (QHostAddress { inner: a }, p))
+            .unwrap_or_else(|| (QHostAddress::default(), -1))
+    }
+
+    /// Compare under a ConversionMode (TolerantConversion by default).
+    #[pyo3(signature = (other, mode=None))]
+    fn isEqual(&self, other: &Bound<'_, PyAny>, mode: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        let m = match mode {
+            Some(m) => enums::value_of(m, "mode", "ConversionModeFlag")?,
+            None => 0xff,
+        };
+        Ok(self.inner.equal(&extract_addr(other, "other")?, m))
+    }
+
+    fn __eq__(&self, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let o = if let Ok(a) = other.cast::<QHostAddress>() {
+            a.borrow().inner.clone()
+        } else if enums::is_member(other, "SpecialAddress")? {
+            special(other.getattr("value")?.extract()?).unwrap_or_default()
+        } else {
+            return Ok(false);
+        };
+        Ok(self.inner.equal(&o, 0))
+    }
+
+    fn __ne__(&self, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(!self.__eq__(other)?)
+    }
+
+    fn __hash__(&self) -> u64 {
+        // Qt's qHash: the 16 IPv6-form bytes only, so addresses that are
+        // equal under any conversion mode hash alike.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.inner.v6_octets().hash(&mut h);
+        h.finish()
+    }
+
+    fn __bool__(&self) -> bool {
+        !self.inner.is_null()
+    }
+
+    fn __repr__(&self) -> String {
+        if self.inner.is_null() {
+            "QHostAddress()".to_owned()
+        } else if self.inner.ip == Ip::Any {
+            "QHostAddress(QHostAddress.SpecialAddress.Any)".to_owned()
+        } else {
+            format!("QHostAddress({:?})", self.inner.to_qt_string())
+        }
+    }
+
+    fn __str__(&self) -> String {
+        self.inner.to_qt_string()
+    }
+
+    fn __copy__(&self) -> Self {
+        self.clone()
+    }
+
+    fn __deepcopy__(&self, _memo: &Bound<'_, PyAny>) -> Self {
+        self.clone()
+    }
+
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<(Bound<'py, PyAny>, Bound<'py, PyTuple>)> {
+        let py = slf.py();
+        let me = slf.borrow();
+        let arg: Bound<'py, PyAny> = match me.inner.ip {
+            Ip::Null => py.None().into_bound(py),
+            Ip::Any => enums::member(py, "SpecialAddress", 4)?,
+            _ => me.inner.to_qt_string().into_pyobject(py)?.into_any(),
+        };
+        Ok((slf.get_type().into_any(), PyTuple::new(py, [arg])?))
+    }
+}
+
+/// inet_aton(3) rules, as Qt's parseIp4: 1 to 4 parts, each decimal, hex
+/// (0x) or octal (leading 0); the last part fills the remaining bytes.
+fn parse_inet_aton(t: &str) -> Option<Ipv4Addr> {
+    if t.is_empty() {
+        return None;
+    }
+    let parts: Vec<&str> = t.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut nums = Vec::with_capacity(parts.len());
+    for p in parts.iter().copied() {
+        let p = p.strip_prefix('+').unwrap_or(p);
+        let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+            (h, 16)
+        } else if let Some(b) = p.strip_prefix("0b").or_else(|| p.strip_prefix("0B")) {
+            (b, 2)
+        } else if p.len() > 1 && p.starts_with('0') {
+            (&p[1..], 8)
+        } else {
+            (p, 10)
+        };
+        if digits.is_empty() && radix != 8 {
+            return None;
+        }
+        let n = if digits.is_empty() {
+            0
+        } else {
+            u64::from_str_radix(digits, radix).ok()?
+        };
+        nums.push(n);
+    }
+    let (last, head) = nums.split_last()?;
+    if head.iter().any(|&n| n > 255) {
+        return None;
+    }
+    let bits = 8 * (4 - head.len() as u32);
+    if bits < 64 && *last >= (1u64 << bits) {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for (i, &n) in head.iter().enumerate() {
+        v |= (n as u32) << (24 - 8 * i);
+    }
+    Some(Ipv4Addr::from(v | *last as u32))
+}
+
+/// QHostAddress::parseSubnet: "addr/prefix" or "addr/netmask"; IPv4 may
+/// give 1 to 4 decimal parts ("192.168.1" is 192.168.1.0/24 by default).
+fn parse_subnet(text: &str) -> Option<(HostAddr, i64)> {
+    let t = text.trim();
+    let (addr, mask) = match t.split_once('/') {
+        Some((a, m)) => (a, Some(m)),
+        None => (t, None),
+    };
+    let (net, max, default) = if addr.contains(':') {
+        let a = HostAddr::parse(addr)?;
+        (a, 128, 128)
+    } else {
+        let a = addr.strip_suffix('.').unwrap_or(addr);
+        let parts: Vec<&str> = a.split('.').collect();
+        if parts.is_empty() || parts.len() > 4 {
+            return None;
+        }
+        let mut o = [0u8; 4];
+        for (i, p) in parts.iter().enumerate() {
+            if p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            o[i] = p.parse::<u8>().ok()?;
+        }
+        (
+            HostAddr::from(Ip::V4(Ipv4Addr::from(o))),
+            32,
+            8 * parts.len() as i64,
+        )
+    };
+    let prefix: i64 = match mask {
+        None => default,
+        Some(m) if m.contains('.') && max == 32 => {
+            // A dotted netmask must be contiguous ones.
+            let v = u32::from(m.parse::<Ipv4Addr>().ok()?);
+            if v.leading_ones() + v.trailing_zeros() != 32 {
+                return None;
+            }
+            i64::from(v.leading_ones())
+        }
+        Some(m) => {
+            let n = m.parse::<i64>().ok()?;
+            if !(0..=max).contains(&n) {
+                return None;
+            }
+            n
+        }
+    };
+    // Qt clears the host bits of the returned network address.
+    let ip = match net.ip {
+        Ip::V4(v) => {
+            let mask = if prefix == 0 { 0 } else { u32::MAX << (32 - prefix) };
+            Ip::V4(Ipv4Addr::from(u32::from(v) & mask))
+        }
+        Ip::V6(v) => {
+            let mask = if prefix == 0 {
+                0
+            } else {
+                u128::MAX << (128 - prefix)
+            };
+            Ip::V6(Ipv6Addr::from(u128::from(v) & mask))
+        }
+        other => other,
+    };
+    Some((HostAddr { ip, scope: net.scope }, prefix))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<QHostAddress>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_v4_v6_and_scope() {
+        assert_eq!(
+            HostAddr::parse(" 127.0.0.1 ").unwrap().ip,
+            Ip::V4(Ipv4Addr::LOCALHOST)
+        );
+        let s = HostAddr::parse("fe80::1%eth0").unwrap();
+        assert_eq!(s.scope, "eth0");
+        assert_eq!(s.to_qt_string(), "fe80::1%eth0");
+        assert!(HostAddr::parse("300.1.1.1").is_none());
+        assert!(HostAddr::parse("").is_none());
+        assert!(HostAddr::parse("localhost").is_none());
+        assert!(HostAddr::parse("1.2.3.4.5").is_none());
+        let q = |t: &str| HostAddr::parse(t).unwrap().to_qt_string();
+        assert_eq!(q("1.2.3"), "1.2.0.3");
+        assert_eq!(q("127.1"), "127.0.0.1");
+        assert_eq!(q("010.0.0.1"), "8.0.0.1");
+        assert_eq!(q("0x7f.1"), "127.0.0.1");
+        assert_eq!(q("1"), "0.0.0.1");
+    }
+
+    #[test]
+    fn strict_equality_keeps_families_apart() {
+        let mapped = HostAddr::parse("::ffff:1.2.3.4").unwrap();
+        let v4 = HostAddr::parse("1.2.3.4").unwrap();
+        assert!(!mapped.equal(&v4, 0));
+        assert!(mapped.equal(&v4, 0xff));
+        let a = HostAddr::parse("fe80::1%eth0").unwrap();
+        let b = HostAddr::parse("fe80::1%1").unwrap();
+        assert!(a.equal(&b, 0));
+        assert!(HostAddr::parse("::ffff:127.0.0.1").unwrap().is_loopback());
+        assert!(!special(4).unwrap().equal(&special(6).unwrap(), 0));
+        assert!(special(4).unwrap().equal(&special(6).unwrap(), 0xff));
+    }
+
+    #[test]
+    fn subnets() {
+        let (a, p) = parse_subnet("192.168.7.9/16").unwrap();
+        assert_eq!((a.to_qt_string().as_str(), p), ("192.168.0.0", 16));
+        assert_eq!(parse_subnet("10.0.0.0/255.0.0.0").unwrap().1, 8);
+        assert!(parse_subnet("10.0.0.0/33").is_none());
+        let x = HostAddr::parse("192.168.200.1").unwrap();
+        assert!(x.in_subnet(&a, 16));
+        assert!(!x.in_subnet(&a, 24 + 1));
+        assert_eq!(parse_subnet("192.168.1").unwrap().1, 24);
+        assert_eq!(parse_subnet("192.168.1").unwrap().0.to_qt_string(), "192.168.1.0");
+    }
+
+    #[test]
+    fn specials_match_qt_strings() {
+        let s: Vec<String> = (0..7).map(|v| special(v).unwrap().to_qt_string()).collect();
+        assert_eq!(
+            s,
+            [
+                "",
+                "255.255.255.255",
+                "127.0.0.1",
+                "::1",
+                "0.0.0.0",
+                "::",
+                "0.0.0.0"
+            ]
+        );
+    }
+}

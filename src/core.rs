@@ -1,0 +1,563 @@
+//! The socket's state machine in plain Rust: creation, bind, send, receive
+//! from the prefetch ring, options, close. No Python here: every operation
+//! returns what happened as `Event`s, which the binding emits as signals
+//! after releasing its lock (slots may re-enter the socket).
+
+use std::io;
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+use crate::address::{HostAddr, Ip, PROTO_ANY, PROTO_IPV4, PROTO_IPV6, PROTO_UNKNOWN};
+use crate::batch::{Meta, Ring};
+use crate::error::{self, from_io, Op, QtError, SocketError};
+
+/// Qt's `SocketState` numbers.
+pub mod state {
+    pub const UNCONNECTED: i64 = 0;
+    pub const HOST_LOOKUP: i64 = 1;
+    pub const CONNECTING: i64 = 2;
+    pub const CONNECTED: i64 = 3;
+    pub const BOUND: i64 = 4;
+    pub const CLOSING: i64 = 6;
+
+    pub fn name(s: i64) -> &'static str {
+        match s {
+            UNCONNECTED => "UnconnectedState",
+            HOST_LOOKUP => "HostLookupState",
+            CONNECTING => "ConnectingState",
+            CONNECTED => "ConnectedState",
+            BOUND => "BoundState",
+            5 => "ListeningState",
+            CLOSING => "ClosingState",
+            _ => "UnknownState",
+        }
+    }
+}
+
+/// What a call did that Qt reports through a signal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    State(i64),
+    Error(SocketError),
+    BytesWritten(i64),
+    ReadyRead,
+    AboutToClose,
+    ReadChannelFinished,
+    Disconnected,
+}
+
+pub type Events = Vec<Event>;
+
+/// Per-datagram send options (QNetworkDatagram's hop limit, interface index
+/// and sender address).
+#[derive(Clone, Debug, Default)]
+pub struct Ancillary {
+    pub hop_limit: Option<i32>,
+    pub ifindex: u32,
+    pub source: Option<IpAddr>,
+}
+
+impl Ancillary {
+    pub fn is_empty(&self) -> bool {
+        self.hop_limit.is_none() && self.ifindex == 0 && self.source.is_none()
+    }
+}
+
+pub struct Core {
+    pub sock: Option<Socket>,
+    /// The socket's family is AF_INET6 (IPv6 or dual-stack).
+    pub v6: bool,
+    /// Qt's protocol of the socket: IPv4, IPv6 or AnyIP (dual-stack).
+    pub proto: i64,
+    pub state: i64,
+    pub err: QtError,
+    pub local: HostAddr,
+    pub local_port: u16,
+    pub peer: HostAddr,
+    pub peer_port: u16,
+    pub peer_name: String,
+    pub ring: Ring,
+    /// Qt's `hasPendingData`: readyRead was emitted and no datagram has been
+    /// read since, so readyRead is not emitted again (Qt's readyRead rule).
+    pub ready_read_pending: bool,
+    /// QIODevice open mode (NotOpen = 0, ReadWrite = 3).
+    pub open_mode: i64,
+    pub timestamps: bool,
+    pub drops: Option<u32>,
+    /// Qt's abortCalled: set by abort(), cleared only by connectToHost; while
+    /// set, close() skips ClosingState and disconnected().
+    pub abort_called: bool,
+}
+
+impl Default for Core {
+    fn default() -> Self {
+        Core {
+            sock: None,
+            v6: false,
+            proto: PROTO_UNKNOWN,
+            state: state::UNCONNECTED,
+            err: QtError::unknown(),
+            local: HostAddr::default(),
+            local_port: 0,
+            peer: HostAddr::default(),
+            peer_port: 0,
+            peer_name: String::new(),
+            ring: Ring::default(),
+            ready_read_pending: false,
+            open_mode: 0,
+            timestamps: false,
+            drops: None,
+            abort_called: false,
+        }
+    }
+}
+
+/// A new non-blocking UDP socket for Qt's `protocol`, set up as
+/// QNativeSocketEngine::initialize does: dual-stack for AnyIP (falling back
+/// to IPv4 where the host has no IPv6), SO_BROADCAST on, packet information
+/// and hop limit reported with each datagram.
+pub fn create(protocol: i64) -> io::Result<(Socket, bool, i64)> {
+    let (domain, proto) = match protocol {
+        PROTO_IPV6 => (Domain::IPV6, PROTO_IPV6),
+        PROTO_ANY => (Domain::IPV6, PROTO_ANY),
+        _ => (Domain::IPV4, PROTO_IPV4),
+    };
+    let made = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP));
+    let (sock, proto) = match made {
+        Ok(s) => (s, proto),
+        Err(e) if protocol == PROTO_ANY && is_no_family(&e) => (
+            Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?,
+            PROTO_IPV4,
+        ),
+        Err(e) => return Err(e),
+    };
+    let v6 = proto != PROTO_IPV4;
+    sock.set_nonblocking(true)?;
+    if proto == PROTO_ANY {
+        sock.set_only_v6(false)?;
+    }
+    let _ = sock.set_broadcast(true);
+    crate::sys::enable_recv_info(&sock, v6);
+    Ok((sock, v6, proto))
+}
+
+fn is_no_family(e: &io::Error) -> bool {
+    matches!(
+        crate::sys::classify(e.raw_os_error().unwrap_or(0)).0,
+        error::Class::AfNoSupport
+    )
+}
+
+impl Core {
+    pub fn is_valid(&self) -> bool {
+        self.sock.is_some()
+    }
+
+    /// Record an error as Qt's setErrorAndEmit does.
+    pub fn fail(&mut self, e: QtError, ev: &mut Events) {
+        let code = e.code;
+        self.err = e;
+        ev.push(Event::Error(code));
+    }
+
+    fn set_state(&mut self, s: i64, ev: &mut Events) {
+        if self.state != s {
+            self.state = s;
+            ev.push(Event::State(s));
+        }
+    }
+
+    /// Replace the OS socket with a fresh one for `protocol`.
+    fn init_layer(&mut self, protocol: i64, ev: &mut Events) -> bool {
+        self.sock = None;
+        self.ring.clear();
+        match create(protocol) {
+            Ok((s, v6, proto)) => {
+                self.sock = Some(s);
+                self.v6 = v6;
+                self.proto = proto;
+                true
+            }
+            Err(e) => {
+                self.fail(from_io(Op::Create, &e), ev);
+                false
+            }
+        }
+    }
+
+    /// QAbstractSocket::bind. The caller has checked the state.
+    pub fn bind(&mut self, addr: &HostAddr, port: u16, mode: i64, ev: &mut Events) -> bool {
+        if addr.is_null() {
+            // Qt makes an IPv4 socket and the kernel refuses the bind (EINVAL).
+            self.fail(
+                QtError::new(
+                    SocketError::UnsupportedSocketOperation,
+                    error::OPERATION_UNSUPPORTED,
+                ),
+                ev,
+            );
+            return false;
+        }
+        let protocol = addr.protocol();
+        let reuse = self.sock.is_some() && self.proto == protocol && self.state == state::UNCONNECTED;
+        if !reuse && !self.init_layer(protocol, ev) {
+            return false;
+        }
+        let sock = self.sock.as_ref().expect("socket just created");
+        if let Err(e) = crate::sys::apply_bind_mode(sock, mode) {
+            self.fail(from_io(Op::Bind, &e), ev);
+            return false;
+        }
+        // Qt binds an explicit IPv6 address v6-only and Any dual-stack
+        // (nativeBind sets IPV6_V6ONLY explicitly, since defaults differ).
+        if self.v6 {
+            let _ = sock.set_only_v6(protocol == PROTO_IPV6);
+        }
+        let Some(sa) = addr.socket_addr(port, self.v6) else {
+            self.fail(
+                QtError::new(
+                    SocketError::SocketAddressNotAvailable,
+                    error::ADDRESS_NOT_AVAILABLE,
+                ),
+                ev,
+            );
+            return false;
+        };
+        if let Err(e) = sock.bind(&SockAddr::from(sa)) {
+            self.fail(from_io(Op::Bind, &e), ev);
+            return false;
+        }
+        self.fetch_local();
+        // bind() does not open the QIODevice (openMode stays NotOpen).
+        self.ready_read_pending = false;
+        self.set_state(state::BOUND, ev);
+        true
+    }
+
+    /// QAbstractSocket::setSocketDescriptor: take over `sock` (already
+    /// validated) in `new_state`, opened with `open_mode`. Like Qt it sets
+    /// non-blocking and SO_BROADCAST (not on IPv6) but no packet options,
+    /// and resets the error to "Unknown error".
+    pub fn adopt(&mut self, sock: Socket, new_state: i64, open_mode: i64, ev: &mut Events) {
+        let _ = sock.set_nonblocking(true);
+        let local = sock.local_addr().ok().and_then(|a| a.as_socket());
+        let (v6, proto) = match local {
+            Some(SocketAddr::V6(a)) => {
+                let dual = a.ip().is_unspecified() && sock.only_v6().map(|o| !o).unwrap_or(false);
+                (true, if dual { PROTO_ANY } else { PROTO_IPV6 })
+            }
+            _ => (false, PROTO_IPV4),
+        };
+        if proto != PROTO_IPV6 {
+            let _ = sock.set_broadcast(true);
+        }
+        let peer = sock.peer_addr().ok().and_then(|a| a.as_socket());
+        self.sock = Some(sock);
+        self.v6 = v6;
+        self.proto = proto;
+        self.ring.clear();
+        self.ready_read_pending = false;
+        self.err = QtError::unknown();
+        self.open_mode = open_mode;
+        self.fetch_local();
+        match peer {
+            Some(p) => {
+                self.peer = HostAddr::from_socket_addr(&p);
+                self.peer_port = p.port();
+            }
+            None => {
+                self.peer = HostAddr::default();
+                self.peer_port = 0;
+            }
+        }
+        self.set_state(new_state, ev);
+    }
+
+    /// Local address and port from getsockname, in Qt's terms: `::` on a
+    /// dual-stack socket is `Any`.
+    pub fn fetch_local(&mut self) {
+        let Some(sock) = &self.sock else { return };
+        if let Some(sa) = sock.local_addr().ok().and_then(|a| a.as_socket()) {
+            self.local_port = sa.port();
+            self.local = match sa.ip() {
+                IpAddr::V6(a) if a == Ipv6Addr::UNSPECIFIED && self.proto == PROTO_ANY => Ip::Any.into(),
+                _ => HostAddr::from_socket_addr(&sa),
+            };
+        }
+    }
+
+    /// QUdpSocket::writeDatagram: make and bind a dual-stack socket first if
+    /// there is none (Qt's doEnsureInitialized + bind()), then sendto.
+    pub fn send_to(&mut self, data: &[u8], to: &HostAddr, port: u16, ev: &mut Events) -> i64 {
+        self.send_datagram(data, to, port, &Ancillary::default(), ev)
+    }
+
+    /// writeDatagram(QNetworkDatagram): like `send_to`, plus the datagram's
+    /// hop limit, outgoing interface and source address as control messages.
+    pub fn send_datagram(
+        &mut self,
+        data: &[u8],
+        to: &HostAddr,
+        port: u16,
+        anc: &Ancillary,
+        ev: &mut Events,
+    ) -> i64 {
+        if self.sock.is_none() && !self.init_layer(PROTO_ANY, ev) {
+            return -1;
+        }
+        if self.state == state::UNCONNECTED {
+            // Qt binds "Any" on whatever socket exists (a socket left by a
+            // failed IPv4 bind stays IPv4); a bind failure is reported but
+            // the send is still tried.
+            let any = if self.proto == PROTO_IPV4 {
+                Ip::V4(std::net::Ipv4Addr::UNSPECIFIED)
+            } else {
+                Ip::Any
+            };
+            self.bind(&any.into(), 0, 0, ev);
+        }
+        if port == 0 {
+            // Qt leaves msg_name empty for port 0: "the connected peer", which
+            // fails with EDESTADDRREQ on an unconnected socket.
+            return self.send(data, ev);
+        }
+        let Some(dest) = self.dest_addr(to, port) else {
+            self.fail(QtError::new(SocketError::Network, error::SEND_DATAGRAM), ev);
+            return -1;
+        };
+        let sock = self.sock.as_ref().expect("socket exists after bind");
+        if !anc.is_empty() {
+            let r = crate::sys::send_ancillary(sock, data, Some(&dest), self.v6, anc);
+            return self.sent(r, ev);
+        }
+        let r = loop {
+            match sock.send_to(data, &dest) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => break r,
+            }
+        };
+        self.sent(r, ev)
+    }
+
+    /// Send on a connected socket (QIODevice::write on UDP).
+    pub fn send(&mut self, data: &[u8], ev: &mut Events) -> i64 {
+        let Some(sock) = &self.sock else { return -1 };
+        let r = loop {
+            match sock.send(data) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                r => break r,
+            }
+        };
+        self.sent(r, ev)
+    }
+
+    fn sent(&mut self, r: io::Result<usize>, ev: &mut Events) -> i64 {
+        match r {
+            Ok(n) => {
+                ev.push(Event::BytesWritten(n as i64));
+                n as i64
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                self.fail(QtError::new(SocketError::Temporary, error::UNABLE_TO_SEND), ev);
+                -1
+            }
+            Err(e) => {
+                self.fail(from_io(Op::Send, &e), ev);
+                -1
+            }
+        }
+    }
+
+    /// Where to send. A null address, or an IPv6 one from an IPv4 socket, is
+    /// refused (Qt would silently send to 0.0.0.0, i.e. this host).
+    fn dest_addr(&self, to: &HostAddr, port: u16) -> Option<SockAddr> {
+        if to.ip == Ip::Any {
+            // Sending to "Any" means the unspecified address of the socket's
+            // family; the kernel treats it as this host.
+            let ip = if self.v6 {
+                Ip::V6(Ipv6Addr::UNSPECIFIED)
+            } else {
+                Ip::V4(std::net::Ipv4Addr::UNSPECIFIED)
+            };
+            return HostAddr::from(ip).socket_addr(port, self.v6).map(SockAddr::from);
+        }
+        if !self.v6 && to.protocol() == PROTO_IPV6 {
+            // An IPv4 socket cannot reach an IPv6 address; v4-mapped ones
+            // are still IPv4 underneath.
+            let v4 = to
+                .v4_u32()
+                .filter(|_| matches!(to.ip, Ip::V6(a) if a.to_ipv4_mapped().is_some()))?;
+            return Some(SockAddr::from(SocketAddr::new(IpAddr::V4(v4.into()), port)));
+        }
+        to.socket_addr(port, self.v6).map(SockAddr::from)
+    }
+
+    /// Make sure the ring holds something if the kernel has it. Returns
+    /// false if nothing is pending. A pending socket error (e.g. an ICMP
+    /// port unreachable on a connected socket) is reported here, by
+    /// whichever call meets it first.
+    pub fn fill(&mut self, ev: &mut Events) -> bool {
+        if !self.ring.is_empty() {
+            return true;
+        }
+        let Some(sock) = &self.sock else { return false };
+        match self.ring.fill(sock) {
+            Ok(n) => n > 0,
+            Err(e) => {
+                self.fail(from_io(Op::Receive, &e), ev);
+                false
+            }
+        }
+    }
+
+    /// Take the next datagram (Qt's readDatagram / receiveDatagram), with
+    /// its bytes cut to `max` (`None`: all). Reading re-arms readyRead.
+    pub fn take<R>(
+        &mut self,
+        max: Option<usize>,
+        ev: &mut Events,
+        f: impl FnOnce(&[u8], &Meta) -> R,
+    ) -> Option<R> {
+        if !self.fill(ev) {
+            return None;
+        }
+        let bytes = self.ring.front_bytes();
+        let n = max.map_or(bytes.len(), |m| m.min(bytes.len()));
+        let meta = self.ring.front().expect("ring not empty").clone();
+        let out = f(&bytes[..n], &meta);
+        self.ring.pop();
+        if let Some(d) = meta.drops {
+            self.drops = Some(d);
+        }
+        self.ready_read_pending = false;
+        Some(out)
+    }
+
+    /// QAbstractSocket::close / abort, with Qt's signals: aboutToClose if
+    /// the device was open; then, if not unconnected, ClosingState (not after
+    /// abort), UnconnectedState, readChannelFinished, and disconnected when
+    /// the previous state was Connected or Closing. The error is kept.
+    pub fn close(&mut self, abort: bool, ev: &mut Events) {
+        if abort {
+            self.abort_called = true;
+        }
+        if self.open_mode != 0 {
+            ev.push(Event::AboutToClose);
+            self.open_mode = 0;
+        }
+        if self.state != state::UNCONNECTED {
+            if !self.abort_called {
+                self.set_state(state::CLOSING, ev);
+            }
+            let previous = self.state;
+            self.sock = None;
+            self.ring.clear();
+            self.set_state(state::UNCONNECTED, ev);
+            ev.push(Event::ReadChannelFinished);
+            if previous == state::CONNECTED || previous == state::CLOSING {
+                ev.push(Event::Disconnected);
+            }
+        } else {
+            // Qt keeps the descriptor of a failed bind until destruction;
+            // qudp releases it here so close() always frees the socket.
+            self.sock = None;
+            self.ring.clear();
+        }
+        self.local = HostAddr::default();
+        self.local_port = 0;
+        self.peer = HostAddr::default();
+        self.peer_port = 0;
+        self.peer_name.clear();
+        self.ready_read_pending = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bound(addr: &str) -> Core {
+        let mut c = Core::default();
+        let mut ev = Events::new();
+        assert!(c.bind(&HostAddr::parse(addr).unwrap(), 0, 0, &mut ev));
+        assert_eq!(ev, vec![Event::State(state::BOUND)]);
+        c
+    }
+
+    #[test]
+    fn bind_send_take_roundtrip_v4() {
+        let mut rx = bound("127.0.0.1");
+        let mut tx = Core::default();
+        let mut ev = Events::new();
+        let to = rx.local.clone();
+        assert_eq!(tx.send_to(b"hello", &to, rx.local_port, &mut ev), 5);
+        // Auto-bind went through BoundState (Qt's writeDatagram binds Any).
+        assert_eq!(ev, vec![Event::State(state::BOUND), Event::BytesWritten(5)]);
+        assert_eq!(tx.proto, PROTO_ANY);
+        let mut got = None;
+        for _ in 0..1000 {
+            got = rx.take(Some(3), &mut ev, |b, m| (b.to_vec(), m.src, m.dst));
+            if got.is_some() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        let (bytes, src, dst) = got.expect("datagram arrives on loopback");
+        assert_eq!(bytes, b"hel");
+        assert_eq!(src.unwrap().port(), tx.local_port);
+        assert_eq!(dst, Some("127.0.0.1".parse().unwrap()));
+        // The rest of a truncated datagram is gone, as in Qt.
+        assert!(rx.take(None, &mut ev, |_, _| ()).is_none());
+    }
+
+    #[test]
+    fn second_bind_to_same_port_fails_with_address_in_use() {
+        let a = bound("127.0.0.1");
+        let mut b = Core::default();
+        let mut ev = Events::new();
+        assert!(!b.bind(&a.local, a.local_port, 0, &mut ev));
+        assert_eq!(b.err.code, SocketError::AddressInUse);
+        assert_eq!(ev, vec![Event::Error(SocketError::AddressInUse)]);
+        assert_eq!(b.state, state::UNCONNECTED);
+    }
+
+    #[test]
+    fn share_address_allows_two_binds() {
+        let mut a = Core::default();
+        let mut ev = Events::new();
+        let lo = HostAddr::parse("127.0.0.1").unwrap();
+        assert!(a.bind(&lo, 0, 1, &mut ev));
+        let mut b = Core::default();
+        assert!(b.bind(&lo, a.local_port, 1, &mut ev));
+    }
+
+    #[test]
+    fn close_sequence() {
+        let mut c = bound("127.0.0.1");
+        let mut ev = Events::new();
+        c.close(false, &mut ev);
+        assert_eq!(
+            ev,
+            vec![
+                Event::State(state::CLOSING),
+                Event::State(state::UNCONNECTED),
+                Event::ReadChannelFinished,
+                Event::Disconnected,
+            ]
+        );
+        assert_eq!(c.local_port, 0);
+        assert!(!c.is_valid());
+    }
+
+    #[test]
+    fn abort_skips_closing_and_disconnected() {
+        let mut c = bound("::1");
+        let mut ev = Events::new();
+        c.close(true, &mut ev);
+        assert_eq!(
+            ev,
+            vec![Event::State(state::UNCONNECTED), Event::ReadChannelFinished]
+        );
+    }
+}

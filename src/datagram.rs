@@ -1,0 +1,195 @@
+//! `QNetworkDatagram`: a payload with its sender, destination, hop limit and
+//! interface index, as `receiveDatagram` returns and `writeDatagram` takes.
+
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::address::{extract_addr, HostAddr, QHostAddress};
+use crate::error::check_port;
+
+#[pyclass(name = "QNetworkDatagram", module = "qudp", subclass)]
+pub struct QNetworkDatagram {
+    pub data: Py<PyBytes>,
+    pub sender: HostAddr,
+    /// -1 when unset, as Qt's senderPort()/destinationPort().
+    pub sender_port: i32,
+    pub dest: HostAddr,
+    pub dest_port: i32,
+    pub hop_limit: i32,
+    pub ifindex: u32,
+    /// Kernel receive timestamp in ns since the epoch (beyond Qt), if known.
+    pub stamp_ns: Option<i64>,
+}
+
+impl QNetworkDatagram {
+    pub fn empty(py: Python<'_>) -> Self {
+        QNetworkDatagram {
+            data: PyBytes::new(py, b"").unbind(),
+            sender: HostAddr::default(),
+            sender_port: 0,
+            dest: HostAddr::default(),
+            dest_port: 0,
+            hop_limit: -1,
+            ifindex: 0,
+            stamp_ns: None,
+        }
+    }
+}
+
+#[pymethods]
+impl QNetworkDatagram {
+    #[new]
+    #[pyo3(signature = (data=None, destinationAddress=None, port=0))]
+    #[allow(non_snake_case)]
+    fn py_new(
+        py: Python<'_>,
+        data: Option<&Bound<'_, PyAny>>,
+        destinationAddress: Option<&Bound<'_, PyAny>>,
+        port: i64,
+    ) -> PyResult<Self> {
+        let mut d = QNetworkDatagram::empty(py);
+        if let Some(data) = data {
+            d.data = crate::buffer::to_pybytes(data, "data")?.unbind();
+        }
+        if let Some(a) = destinationAddress {
+            d.dest = extract_addr(a, "destinationAddress")?;
+            d.dest_port = i32::from(check_port("port", port)?);
+        }
+        Ok(d)
+    }
+
+    fn data<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        self.data.bind(py).clone()
+    }
+
+    fn setData(&mut self, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.data = crate::buffer::to_pybytes(data, "data")?.unbind();
+        Ok(())
+    }
+
+    fn senderAddress(&self) -> QHostAddress {
+        QHostAddress {
+            inner: self.sender.clone(),
+        }
+    }
+
+    /// -1 while the sender address is null, as in Qt.
+    fn senderPort(&self) -> i32 {
+        if self.sender.is_null() {
+            -1
+        } else {
+            self.sender_port
+        }
+    }
+
+    #[pyo3(signature = (address, port=0))]
+    fn setSender(&mut self, address: &Bound<'_, PyAny>, port: i64) -> PyResult<()> {
+        self.sender = extract_addr(address, "address")?;
+        self.sender_port = i32::from(check_port("port", port)?);
+        Ok(())
+    }
+
+    fn destinationAddress(&self) -> QHostAddress {
+        QHostAddress {
+            inner: self.dest.clone(),
+        }
+    }
+
+    /// -1 while the destination address is null, as in Qt.
+    fn destinationPort(&self) -> i32 {
+        if self.dest.is_null() {
+            -1
+        } else {
+            self.dest_port
+        }
+    }
+
+    fn setDestination(&mut self, address: &Bound<'_, PyAny>, port: i64) -> PyResult<()> {
+        self.dest = extract_addr(address, "address")?;
+        self.dest_port = i32::from(check_port("port", port)?);
+        Ok(())
+    }
+
+    fn hopLimit(&self) -> i32 {
+        self.hop_limit
+    }
+
+    fn setHopLimit(&mut self, count: i32) {
+        self.hop_limit = count;
+    }
+
+    fn interfaceIndex(&self) -> u32 {
+        self.ifindex
+    }
+
+    fn setInterfaceIndex(&mut self, index: u32) {
+        self.ifindex = index;
+    }
+
+    /// Kernel receive time in nanoseconds since the epoch (SO_TIMESTAMPNS),
+    /// or None when timestamps are off or the OS has none. Beyond Qt.
+    fn timestamp(&self) -> Option<i64> {
+        self.stamp_ns
+    }
+
+    /// Valid when it has a sender or a destination address (Qt's rule; an
+    /// empty payload can be valid, a payload alone is not).
+    fn isValid(&self) -> bool {
+        !self.sender.is_null() || !self.dest.is_null()
+    }
+
+    fn isNull(&self) -> bool {
+        !self.isValid()
+    }
+
+    /// Clear data, addresses, hop limit and interface; Qt keeps the ports.
+    fn clear(&mut self, py: Python<'_>) {
+        let (sp, dp) = (self.sender_port, self.dest_port);
+        *self = QNetworkDatagram::empty(py);
+        self.sender_port = sp;
+        self.dest_port = dp;
+    }
+
+    /// A datagram addressed back to this one's sender, sent from the address
+    /// this one arrived at (unless that was multicast, as Qt), on the same
+    /// interface, with `payload`.
+    #[pyo3(signature = (payload=None))]
+    fn makeReply(&self, py: Python<'_>, payload: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let mut r = QNetworkDatagram::empty(py);
+        r.data = match payload {
+            Some(p) => crate::buffer::to_pybytes(p, "payload")?.unbind(),
+            None => PyBytes::new(py, b"").unbind(),
+        };
+        r.dest = self.sender.clone();
+        r.dest_port = self.sender_port;
+        r.ifindex = self.ifindex;
+        if !self.dest.is_multicast() {
+            r.sender = self.dest.clone();
+            r.sender_port = self.dest_port;
+        }
+        Ok(r)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        if !self.isValid() {
+            return "QNetworkDatagram()".to_owned();
+        }
+        let data = self.data.bind(py);
+        format!(
+            "<QNetworkDatagram {} bytes from {}:{} to {}:{}>",
+            data.as_bytes().len(),
+            self.sender.to_qt_string(),
+            self.senderPort(),
+            self.dest.to_qt_string(),
+            self.destinationPort()
+        )
+    }
+
+    fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        visit.call(&self.data)
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<QNetworkDatagram>()
+}

@@ -1,0 +1,57 @@
+//! Bridge to Qt's enums, which live in Python (`qudp/enums.py`) as real
+//! `enum` classes with Qt's values. Python hands the classes over once at
+//! import; Rust builds members from numbers and recognises them in arguments.
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
+
+static CLASSES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
+
+/// Called once by `qudp/__init__.py` with `{"SocketState": SocketState, ...}`.
+#[pyfunction]
+fn _register_enums(py: Python<'_>, classes: Bound<'_, PyDict>) -> PyResult<()> {
+    // A second import (e.g. importlib.reload) keeps the first set: members
+    // already handed out must stay comparable.
+    let _ = CLASSES.get_or_init(py, || classes.unbind());
+    Ok(())
+}
+
+fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+    let dict = CLASSES
+        .get(py)
+        .ok_or_else(|| pyo3::exceptions::PyRuntimeError::new_err("qudp enums not registered"))?
+        .bind(py);
+    dict.get_item(name)?
+        .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(name.to_owned()))
+}
+
+/// `Enum(value)`: the member of Qt enum `name` with number `value`.
+pub fn member<'py>(py: Python<'py>, name: &str, value: i64) -> PyResult<Bound<'py, PyAny>> {
+    class(py, name)?.call1((value,))
+}
+
+/// Whether `obj` is a member of the Qt enum `name`.
+pub fn is_member(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<bool> {
+    let cls = class(obj.py(), name)?;
+    obj.is_instance(&cls)
+}
+
+/// The number behind an enum member or a plain int (Qt's enums are ints).
+pub fn value_of(obj: &Bound<'_, PyAny>, arg: &str, name: &str) -> PyResult<i64> {
+    if let Ok(v) = obj.extract::<i64>() {
+        return Ok(v);
+    }
+    if is_member(obj, name)? {
+        return obj.getattr("value")?.extract::<i64>();
+    }
+    Err(crate::error::type_error(
+        arg,
+        &format!("{name} or int"),
+        &obj.get_type().name()?.to_string(),
+    ))
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_register_enums, m)?)
+}

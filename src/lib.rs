@@ -1,0 +1,29 @@
+//! qudp: Qt's QUdpSocket for Python on a Rust core. This file only
+//! registers each concept's module.
+
+// The Python API keeps Qt's camelCase names.
+#![allow(non_snake_case)]
+
+mod address;
+mod batch;
+mod buffer;
+mod core;
+mod datagram;
+mod enums;
+mod error;
+mod options;
+mod signal;
+mod socket;
+mod sys;
+
+use pyo3::prelude::*;
+
+#[pymodule]
+fn _qudp(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    enums::register(m)?;
+    address::register(m)?;
+    signal::register(m)?;
+    datagram::register(m)?;
+    socket::register(m)?;
+    Ok(())
+}

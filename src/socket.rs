@@ -1,0 +1,887 @@
+//! `QAbstractSocket` / `QUdpSocket` for Python: argument checking, the lock
+//! around the core, and signal emission after the lock is released (slots
+//! may call back into the socket, close it or start a nested loop).
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyTuple};
+use pyo3::{PyTraverseError, PyVisit};
+use std::sync::OnceLock;
+
+use crate::address::{extract_addr, HostAddr, Ip, QHostAddress};
+use crate::batch::Meta;
+use crate::core::{state, Ancillary, Core, Event, Events};
+use crate::datagram::QNetworkDatagram;
+use crate::enums;
+use crate::error::{self, check_port, QtError, SocketError};
+use crate::signal::{lock, Signal};
+
+const UDP_SOCKET: i64 = 1;
+
+/// Qt's warnings (qWarning) go to stderr as bare lines, as under PySide.
+pub fn qt_warning(py: Python<'_>, text: &str) {
+    let line = format!("{text}\n");
+    let written = py
+        .import("sys")
+        .and_then(|sys| sys.getattr("stderr"))
+        .and_then(|err| err.call_method1("write", (line,)));
+    if written.is_err() {
+        eprintln!("{text}");
+    }
+}
+
+macro_rules! signals {
+    ($($field:ident => $getter:ident, $sig:literal, $n:literal;)*) => {
+        #[derive(Default)]
+        struct Signals {
+            $($field: OnceLock<Py<Signal>>,)*
+        }
+
+        impl Signals {
+            fn visit(&self, visit: &PyVisit<'_>) -> Result<(), PyTraverseError> {
+                $(if let Some(s) = self.$field.get() { visit.call(s)?; })*
+                Ok(())
+            }
+        }
+
+        #[pymethods]
+        impl QAbstractSocket {
+            $(
+                #[doc = concat!("Signal `", $sig, "`.")]
+                #[getter]
+                fn $getter(&self, py: Python<'_>) -> Py<Signal> {
+                    self.signals
+                        .$field
+                        .get_or_init(|| Py::new(py, Signal::new($sig, $n)).expect("allocate Signal"))
+                        .clone_ref(py)
+                }
+            )*
+        }
+    };
+}
+
+signals! {
+    ready_read => readyRead, "readyRead()", 0;
+    channel_ready_read => channelReadyRead, "channelReadyRead(int)", 1;
+    bytes_written => bytesWritten, "bytesWritten(qlonglong)", 1;
+    state_changed => stateChanged, "stateChanged(QAbstractSocket::SocketState)", 1;
+    error_occurred => errorOccurred, "errorOccurred(QAbstractSocket::SocketError)", 1;
+    host_found => hostFound, "hostFound()", 0;
+    connected => connected, "connected()", 0;
+    disconnected => disconnected, "disconnected()", 0;
+    about_to_close => aboutToClose, "aboutToClose()", 0;
+    read_channel_finished => readChannelFinished, "readChannelFinished()", 0;
+}
+
+/// The shared socket class. `QUdpSocket` derives from it; Python code may
+/// subclass either.
+#[pyclass(name = "QAbstractSocket", module = "qudp", subclass, frozen, weakref, dict)]
+pub struct QAbstractSocket {
+    pub core: Mutex<Core>,
+    socket_type: i64,
+    signals: Signals,
+    parent: Mutex<Option<Py<PyAny>>>,
+}
+
+fn fire(py: Python<'_>, slot: &OnceLock<Py<Signal>>, args: &[Bound<'_, PyAny>]) -> PyResult<()> {
+    match slot.get() {
+        Some(s) => s.get().fire(py, args),
+        None => Ok(()),
+    }
+}
+
+fn port_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u16> {
+    match obj.extract::<i64>() {
+        Ok(v) => check_port(name, v),
+        Err(_) if obj.is_instance_of::<pyo3::types::PyInt>() => Err(PyOverflowError::new_err(format!(
+            "{name} must be in 0..=65535, got {}",
+            obj.repr()?
+        ))),
+        Err(_) => Err(error::type_error(
+            name,
+            "int",
+            &obj.get_type().name()?.to_string(),
+        )),
+    }
+}
+
+fn int_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
+    obj.extract::<i64>().map_err(|_| {
+        if obj.is_instance_of::<pyo3::types::PyInt>() {
+            PyOverflowError::new_err(format!(
+                "{name} is out of range: {}",
+                obj.repr().map(|r| r.to_string()).unwrap_or_default()
+            ))
+        } else {
+            error::type_error(
+                name,
+                "int",
+                &obj.get_type().name().map(|n| n.to_string()).unwrap_or_default(),
+            )
+        }
+    })
+}
+
+/// The destination of a received datagram as Qt shows it: an IPv6 address
+/// carries the arrival interface's index as its scope id.
+fn destination(meta: &Meta) -> HostAddr {
+    match meta.dst {
+        Some(std::net::IpAddr::V6(a)) => HostAddr {
+            ip: Ip::V6(a),
+            scope: if meta.ifindex != 0 {
+                meta.ifindex.to_string()
+            } else {
+                String::new()
+            },
+        },
+        Some(std::net::IpAddr::V4(a)) => Ip::V4(a).into(),
+        None => HostAddr::default(),
+    }
+}
+
+fn sender(meta: &Meta) -> (HostAddr, u16) {
+    match &meta.src {
+        Some(sa) => (HostAddr::from_socket_addr(sa), sa.port()),
+        None => (HostAddr::default(), 0),
+    }
+}
+
+impl QAbstractSocket {
+    fn new_socket(socket_type: i64) -> Self {
+        QAbstractSocket {
+            core: Mutex::new(Core::default()),
+            socket_type,
+            signals: Signals::default(),
+            parent: Mutex::new(None),
+        }
+    }
+
+    /// Emit what the core reported, in order, with no lock held.
+    pub fn emit(&self, py: Python<'_>, events: Events) -> PyResult<()> {
+        for ev in events {
+            match ev {
+                Event::State(s) => {
+                    if self.signals.state_changed.get().is_some() {
+                        let m = enums::member(py, "SocketState", s)?;
+                        fire(py, &self.signals.state_changed, &[m])?;
+                    }
+                }
+                Event::Error(e) => {
+                    if self.signals.error_occurred.get().is_some() {
+                        let m = enums::member(py, "SocketError", e as i64)?;
+                        fire(py, &self.signals.error_occurred, &[m])?;
+                    }
+                }
+                Event::BytesWritten(n) => {
+                    if self.signals.bytes_written.get().is_some() {
+                        let n = n.into_pyobject(py)?.into_any();
+                        fire(py, &self.signals.bytes_written, &[n])?;
+                    }
+                }
+                Event::ReadyRead => {
+                    fire(py, &self.signals.ready_read, &[])?;
+                    if self.signals.channel_ready_read.get().is_some() {
+                        let zero = 0i64.into_pyobject(py)?.into_any();
+                        fire(py, &self.signals.channel_ready_read, &[zero])?;
+                    }
+                }
+                Event::AboutToClose => fire(py, &self.signals.about_to_close, &[])?,
+                Event::ReadChannelFinished => fire(py, &self.signals.read_channel_finished, &[])?,
+                Event::Disconnected => fire(py, &self.signals.disconnected, &[])?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Qt's QT_CHECK_BOUND: the socket must exist; otherwise warn, and the
+    /// caller returns Qt's failure value without touching error().
+    fn check_bound(&self, py: Python<'_>, func: &str) -> bool {
+        if lock(&self.core).is_valid() {
+            return true;
+        }
+        qt_warning(
+            py,
+            &format!("QUdpSocket::{func}() called on a QUdpSocket when not in QUdpSocket::BoundState"),
+        );
+        false
+    }
+
+    fn do_bind(&self, py: Python<'_>, addr: HostAddr, port: u16, mode: i64) -> PyResult<bool> {
+        let mut ev = Events::new();
+        let ok = {
+            let mut c = lock(&self.core);
+            if c.is_valid() && c.state != state::UNCONNECTED {
+                // The engine refuses to bind twice; Qt still emits
+                // errorOccurred with whatever error it already had.
+                let code = c.err.code;
+                drop(c);
+                qt_warning(
+                    py,
+                    "QNativeSocketEngine::bind() was not called in QAbstractSocket::UnconnectedState",
+                );
+                self.emit(py, vec![Event::Error(code)])?;
+                return Ok(false);
+            }
+            c.bind(&addr, port, mode, &mut ev)
+        };
+        self.emit(py, ev)?;
+        Ok(ok)
+    }
+
+    fn bind_mode(obj: Option<&Bound<'_, PyAny>>) -> PyResult<i64> {
+        match obj {
+            None => Ok(0),
+            Some(m) if m.is_none() => Ok(0),
+            Some(m) => enums::value_of(m, "mode", "BindFlag"),
+        }
+    }
+
+    /// Pop one datagram; bytes cut to `max`. Python objects are built after
+    /// the lock is released.
+    #[allow(clippy::type_complexity)]
+    fn take_one<'py>(
+        &self,
+        py: Python<'py>,
+        max: Option<usize>,
+    ) -> PyResult<(Option<(Bound<'py, PyBytes>, Meta, u16)>, Events)> {
+        let mut ev = Events::new();
+        let got = {
+            let mut c = lock(&self.core);
+            let local_port = c.local_port;
+            c.take(max, &mut ev, |bytes, meta| {
+                (PyBytes::new(py, bytes), meta.clone(), local_port)
+            })
+        };
+        Ok((got, ev))
+    }
+}
+
+#[pymethods]
+impl QAbstractSocket {
+    #[new]
+    #[pyo3(signature = (socketType=None, parent=None))]
+    #[allow(non_snake_case)]
+    fn py_new(socketType: Option<&Bound<'_, PyAny>>, parent: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let _ = parent;
+        let t = match socketType {
+            None => UDP_SOCKET,
+            Some(t) => enums::value_of(t, "socketType", "SocketType")?,
+        };
+        if t != UDP_SOCKET {
+            return Err(PyValueError::new_err(format!(
+                "socketType: qudp implements UDP sockets only (SocketType.UdpSocket), got {t}"
+            )));
+        }
+        Ok(QAbstractSocket::new_socket(t))
+    }
+
+    /// Accepts the constructor's arguments so Python subclasses can call
+    /// `super().__init__(parent)`. A parent keeps the socket alive, as a Qt
+    /// parent owns its children.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __init__(
+        slf: &Bound<'_, Self>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<()> {
+        let mut parent = kwargs.and_then(|k| k.get_item("parent").ok().flatten());
+        if parent.is_none() {
+            // QUdpSocket(parent) or QAbstractSocket(socketType, parent).
+            let is_udp = slf.is_instance_of::<QUdpSocket>();
+            let idx = if is_udp { 0 } else { 1 };
+            parent = args.get_item(idx).ok();
+        }
+        if let Some(p) = parent.filter(|p| !p.is_none()) {
+            *lock(&slf.get().parent) = Some(p.clone().unbind());
+            // Best effort: objects without attributes simply do not own it.
+            let children = match p.getattr("_qudp_children") {
+                Ok(c) => Some(c),
+                Err(_) => {
+                    let l = pyo3::types::PyList::empty(slf.py());
+                    p.setattr("_qudp_children", &l).ok().map(|_| l.into_any())
+                }
+            };
+            if let Some(c) = children {
+                let _ = c.call_method1("append", (slf,));
+            }
+        }
+        Ok(())
+    }
+
+    fn parent(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+        lock(&self.parent).as_ref().map(|p| p.clone_ref(py))
+    }
+
+    /// Bind to an address and port, as Qt's four overloads:
+    /// `bind(port=0)`, `bind(port, mode)`, `bind(address, port=0)`,
+    /// `bind(address, port, mode)`. `address` is a QHostAddress, a
+    /// SpecialAddress or a string. Returns True and enters BoundState, or
+    /// False with error() set (AddressInUseError, SocketAccessError,
+    /// SocketAddressNotAvailableError, ...). `mode` maps to SO_REUSEADDR
+    /// (SO_REUSEPORT on BSD/macOS, SO_EXCLUSIVEADDRUSE on Windows) as in Qt.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn bind(
+        &self,
+        py: Python<'_>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<bool> {
+        let kw = |k: &str| kwargs.and_then(|d| d.get_item(k).ok().flatten());
+        let pos: Vec<Bound<'_, PyAny>> = args.iter().collect();
+        if pos.len() > 3 {
+            return Err(PyTypeError::new_err(format!(
+                "bind() takes at most 3 arguments ({} given)",
+                pos.len()
+            )));
+        }
+        if let Some(k) = kwargs {
+            for key in k.keys() {
+                let key: String = key.extract()?;
+                if !matches!(key.as_str(), "address" | "port" | "mode") {
+                    return Err(PyTypeError::new_err(format!(
+                        "bind() got an unexpected keyword argument '{key}'"
+                    )));
+                }
+            }
+        }
+        let first = pos.first().cloned();
+        let address_form = kw("address").is_some()
+            || first
+                .as_ref()
+                .is_some_and(|a| !a.is_instance_of::<pyo3::types::PyInt>());
+        if address_form {
+            let a = first.clone().or_else(|| kw("address")).expect("address given");
+            let addr = extract_addr(&a, "address")?;
+            let port = match pos.get(1).cloned().or_else(|| kw("port")) {
+                Some(p) if !p.is_none() => port_arg(&p, "port")?,
+                _ => 0,
+            };
+            let mode = Self::bind_mode(pos.get(2).or(kw("mode").as_ref()))?;
+            self.do_bind(py, addr, port, mode)
+        } else {
+            if pos.len() > 2 {
+                return Err(PyTypeError::new_err(
+                    "bind(port, mode) takes at most 2 arguments when the first is a port",
+                ));
+            }
+            let port = match first.or_else(|| kw("port")) {
+                Some(p) if !p.is_none() => port_arg(&p, "port")?,
+                _ => 0,
+            };
+            let mode = Self::bind_mode(pos.get(1).or(kw("mode").as_ref()))?;
+            self.do_bind(py, Ip::Any.into(), port, mode)
+        }
+    }
+
+    /// Send one datagram: `writeDatagram(data, host, port)` or
+    /// `writeDatagram(datagram)`. `data` is any bytes-like object. An
+    /// unbound socket is first bound to Any (dual-stack) as in Qt. Returns
+    /// the bytes sent (bytesWritten is emitted before returning), or -1 with
+    /// error() set: DatagramTooLargeError past the protocol's limit (EMSGSIZE),
+    /// NetworkError, TemporaryError when the send buffer is full.
+    #[pyo3(signature = (*args))]
+    fn writeDatagram(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<i64> {
+        let mut ev = Events::new();
+        let sent = match args.len() {
+            1 => {
+                let a = args.get_item(0)?;
+                let dg = a.cast::<QNetworkDatagram>().map_err(|_| {
+                    PyTypeError::new_err(format!(
+                        "writeDatagram() takes (data, host, port) or (QNetworkDatagram), got a single {}",
+                        a.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                    ))
+                })?;
+                let d = dg.borrow();
+                let data = d.data.bind(py).clone();
+                let dest = d.dest.clone();
+                let port = u16::try_from(d.dest_port).unwrap_or(0);
+                let anc = Ancillary {
+                    hop_limit: (d.hop_limit != -1).then_some(d.hop_limit),
+                    ifindex: d.ifindex,
+                    source: d.sender.ip_addr().filter(|_| !d.sender.is_null()),
+                };
+                drop(d);
+                let mut c = lock(&self.core);
+                if dest.is_null() {
+                    c.fail(QtError::new(SocketError::Network, error::SEND_DATAGRAM), &mut ev);
+                    -1
+                } else {
+                    c.send_datagram(data.as_bytes(), &dest, port, &anc, &mut ev)
+                }
+            }
+            3 => {
+                let data = args.get_item(0)?;
+                let host = extract_addr(&args.get_item(1)?, "host")?;
+                let port = port_arg(&args.get_item(2)?, "port")?;
+                if data.is_none() {
+                    lock(&self.core).send_to(b"", &host, port, &mut ev)
+                } else {
+                    crate::buffer::with_bytes(&data, "data", |b| {
+                        lock(&self.core).send_to(b, &host, port, &mut ev)
+                    })?
+                }
+            }
+            n => {
+                return Err(PyTypeError::new_err(format!(
+                    "writeDatagram() takes (data, host, port) or (QNetworkDatagram), got {n} arguments"
+                )))
+            }
+        };
+        self.emit(py, ev)?;
+        Ok(sent)
+    }
+
+    /// True if at least one datagram is waiting to be read (in qudp's
+    /// prefetch ring or in the kernel queue; the check may fetch a batch
+    /// with recvmmsg). False with a warning on a socket that is not bound.
+    fn hasPendingDatagrams(&self, py: Python<'_>) -> PyResult<bool> {
+        if !self.check_bound(py, "hasPendingDatagrams") {
+            return Ok(false);
+        }
+        let mut ev = Events::new();
+        let r = lock(&self.core).fill(&mut ev);
+        self.emit(py, ev)?;
+        Ok(r)
+    }
+
+    /// Size of the first pending datagram (0 for an empty one), or -1 when
+    /// none is pending.
+    fn pendingDatagramSize(&self, py: Python<'_>) -> PyResult<i64> {
+        if !self.check_bound(py, "pendingDatagramSize") {
+            return Ok(-1);
+        }
+        let mut ev = Events::new();
+        let r = {
+            let mut c = lock(&self.core);
+            if c.fill(&mut ev) {
+                c.ring.front().map_or(-1, |m| m.len as i64)
+            } else {
+                -1
+            }
+        };
+        self.emit(py, ev)?;
+        Ok(r)
+    }
+
+    /// Read one datagram: `(data, sender, senderPort)`. At most `maxlen`
+    /// bytes are returned; the rest of a longer datagram is discarded, as in
+    /// Qt (`maxlen=0` discards the datagram). With nothing pending, returns
+    /// `(b"", QHostAddress(), 0)` and sets TemporaryError.
+    #[pyo3(signature = (maxlen))]
+    fn readDatagram<'py>(
+        &self,
+        py: Python<'py>,
+        maxlen: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let maxlen = int_arg(maxlen, "maxlen")?;
+        if maxlen < 0 {
+            return Err(PyValueError::new_err(format!(
+                "maxlen must be >= 0, got {maxlen}"
+            )));
+        }
+        let empty = || -> PyResult<Bound<'py, PyTuple>> {
+            (PyBytes::new(py, b""), QHostAddress::default(), 0u16).into_pyobject(py)
+        };
+        if !self.check_bound(py, "readDatagram") {
+            return empty();
+        }
+        let (got, mut ev) = self.take_one(py, Some(maxlen as usize))?;
+        let Some((data, meta, _)) = got else {
+            lock(&self.core).fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), &mut ev);
+            self.emit(py, ev)?;
+            return empty();
+        };
+        self.emit(py, ev)?;
+        let (addr, port) = sender(&meta);
+        (data, QHostAddress { inner: addr }, port).into_pyobject(py)
+    }
+
+    /// Read one datagram with its metadata as a QNetworkDatagram: sender,
+    /// destination address (IP_PKTINFO / IPV6_PKTINFO) and port, hop limit
+    /// (IP_RECVTTL / IPV6_RECVHOPLIMIT) and interface index. `maxSize` < 0
+    /// reads it whole. With nothing pending, returns an invalid datagram.
+    #[pyo3(signature = (maxSize=-1))]
+    #[allow(non_snake_case)]
+    fn receiveDatagram(&self, py: Python<'_>, maxSize: i64) -> PyResult<QNetworkDatagram> {
+        if !self.check_bound(py, "receiveDatagram") {
+            return Ok(QNetworkDatagram::empty(py));
+        }
+        let max = usize::try_from(maxSize).ok();
+        let (got, mut ev) = self.take_one(py, max)?;
+        let Some((data, meta, local_port)) = got else {
+            if max.is_some() {
+                // Qt's read fails and it re-emits its current error.
+                let code = lock(&self.core).err.code;
+                ev.push(Event::Error(code));
+            }
+            self.emit(py, ev)?;
+            return Ok(QNetworkDatagram::empty(py));
+        };
+        self.emit(py, ev)?;
+        let (addr, port) = sender(&meta);
+        let mut d = QNetworkDatagram::empty(py);
+        d.data = data.unbind();
+        d.sender = addr;
+        d.sender_port = i32::from(port);
+        d.dest = destination(&meta);
+        d.dest_port = i32::from(local_port);
+        d.hop_limit = meta.hop;
+        d.ifindex = meta.ifindex;
+        d.stamp_ns = meta.stamp_ns;
+        Ok(d)
+    }
+
+    /// Beyond Qt, zero-copy: read the next datagram into `buffer` (any
+    /// writable bytes-like object: bytearray, memoryview, numpy array) and
+    /// return `(nbytes, sender, senderPort)`. A datagram longer than the
+    /// buffer is cut and the rest discarded, as readDatagram does. With
+    /// nothing pending: `(-1, QHostAddress(), 0)` and TemporaryError.
+    fn readDatagramInto<'py>(
+        &self,
+        py: Python<'py>,
+        buffer: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let none = || (-1i64, QHostAddress::default(), 0u16).into_pyobject(py);
+        if !self.check_bound(py, "readDatagramInto") {
+            return none();
+        }
+        let mut ev = Events::new();
+        let got = crate::buffer::with_bytes_mut(buffer, "buffer", |out| {
+            let mut c = lock(&self.core);
+            let cap = out.len();
+            c.take(Some(cap), &mut ev, |bytes, meta| {
+                out[..bytes.len()].copy_from_slice(bytes);
+                (bytes.len(), meta.clone())
+            })
+        })?;
+        let Some((n, meta)) = got else {
+            lock(&self.core).fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), &mut ev);
+            self.emit(py, ev)?;
+            return none();
+        };
+        self.emit(py, ev)?;
+        let (addr, port) = sender(&meta);
+        (n as i64, QHostAddress { inner: addr }, port).into_pyobject(py)
+    }
+
+    /// Beyond Qt: report the kernel's receive time of each datagram
+    /// (SO_TIMESTAMPNS) in QNetworkDatagram.timestamp(). Linux only;
+    /// returns False where the OS has no such option or the socket is not
+    /// bound yet.
+    fn setReceiveTimestamps(&self, enabled: bool) -> bool {
+        let mut c = lock(&self.core);
+        let ok = c
+            .sock
+            .as_ref()
+            .is_some_and(|s| crate::sys::set_timestamps(s, enabled).is_ok());
+        if ok {
+            c.timestamps = enabled;
+        }
+        ok
+    }
+
+    /// Beyond Qt: count datagrams the kernel dropped because the receive
+    /// queue was full (SO_RXQ_OVFL), read with droppedDatagrams(). Linux
+    /// only; False where unavailable or before bind.
+    fn setDropCounting(&self, enabled: bool) -> bool {
+        let c = lock(&self.core);
+        c.sock
+            .as_ref()
+            .is_some_and(|s| crate::sys::set_drop_counter(s, enabled).is_ok())
+    }
+
+    /// The kernel's drop counter as of the last datagram read (None until
+    /// drop counting is on and a datagram has been read).
+    fn droppedDatagrams(&self) -> Option<u32> {
+        lock(&self.core).drops
+    }
+
+    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let s = lock(&self.core).state;
+        enums::member(py, "SocketState", s)
+    }
+
+    fn error<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let e = lock(&self.core).err.code;
+        enums::member(py, "SocketError", e as i64)
+    }
+
+    fn errorString(&self) -> String {
+        lock(&self.core).err.text.clone()
+    }
+
+    fn socketType<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        enums::member(py, "SocketType", self.socket_type)
+    }
+
+    fn localAddress(&self) -> QHostAddress {
+        QHostAddress {
+            inner: lock(&self.core).local.clone(),
+        }
+    }
+
+    fn localPort(&self) -> u16 {
+        lock(&self.core).local_port
+    }
+
+    fn peerAddress(&self) -> QHostAddress {
+        QHostAddress {
+            inner: lock(&self.core).peer.clone(),
+        }
+    }
+
+    fn peerPort(&self) -> u16 {
+        lock(&self.core).peer_port
+    }
+
+    fn peerName(&self) -> String {
+        lock(&self.core).peer_name.clone()
+    }
+
+    /// True while the socket has an OS socket (after bind, an implicit bind
+    /// by writeDatagram, or setSocketDescriptor).
+    fn isValid(&self) -> bool {
+        lock(&self.core).is_valid()
+    }
+
+    /// The native descriptor, or -1.
+    fn socketDescriptor(&self) -> i64 {
+        lock(&self.core)
+            .sock
+            .as_ref()
+            .map_or(-1, |s| crate::sys::raw(s) as i64)
+    }
+
+    /// Take over an existing socket descriptor (e.g. `sock.detach()` of a
+    /// Python socket), in `state` (ConnectedState by default) and opened
+    /// with `openMode`. The socket now owns the descriptor and closes it.
+    #[pyo3(signature = (socketDescriptor, state=None, openMode=None))]
+    #[allow(non_snake_case)]
+    fn setSocketDescriptor(
+        &self,
+        py: Python<'_>,
+        socketDescriptor: &Bound<'_, PyAny>,
+        state: Option<&Bound<'_, PyAny>>,
+        openMode: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let fd = int_arg(socketDescriptor, "socketDescriptor")?;
+        let new_state = match state {
+            Some(s) if !s.is_none() => enums::value_of(s, "state", "SocketState")?,
+            _ => state::CONNECTED,
+        };
+        let mode = match openMode {
+            Some(m) if !m.is_none() => enums::value_of(m, "openMode", "OpenModeFlag")?,
+            _ => 3,
+        };
+        if fd == -1 {
+            return Ok(false);
+        }
+        let sock = match crate::sys::adopt(fd) {
+            Ok(s) => s,
+            Err(_) => {
+                // Qt sets the error without emitting errorOccurred here.
+                lock(&self.core).err =
+                    QtError::new(SocketError::UnsupportedSocketOperation, error::INVALID_SOCKET);
+                return Ok(false);
+            }
+        };
+        let mut ev = Events::new();
+        lock(&self.core).adopt(sock, new_state, mode, &mut ev);
+        self.emit(py, ev)?;
+        Ok(true)
+    }
+
+    /// Close the socket: ClosingState, then UnconnectedState (stateChanged
+    /// each time), readChannelFinished and disconnected, as Qt. Pending
+    /// datagrams are dropped with the socket. error() is kept.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let mut ev = Events::new();
+        lock(&self.core).close(false, &mut ev);
+        self.emit(py, ev)
+    }
+
+    /// Close at once: no ClosingState and no disconnected, as Qt's abort().
+    fn abort(&self, py: Python<'_>) -> PyResult<()> {
+        let mut ev = Events::new();
+        lock(&self.core).close(true, &mut ev);
+        self.emit(py, ev)
+    }
+
+    /// Same as close() for a UDP socket that is not connected.
+    fn disconnectFromHost(&self, py: Python<'_>) -> PyResult<()> {
+        self.close(py)
+    }
+
+    /// Set a SocketOption (Qt ignores this until the socket exists).
+    fn setSocketOption(&self, option: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let opt = enums::value_of(option, "option", "SocketOption")?;
+        let v = if let Ok(b) = value.cast::<pyo3::types::PyBool>() {
+            i64::from(b.is_true())
+        } else {
+            int_arg(value, "value")?
+        };
+        let c = lock(&self.core);
+        if let Some(sock) = &c.sock {
+            let _ = crate::options::set(sock, c.v6, opt, v);
+        }
+        Ok(())
+    }
+
+    /// The value of a SocketOption, or None when the socket does not exist
+    /// yet or the option does not apply (Qt's invalid QVariant).
+    fn socketOption(&self, option: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
+        let opt = enums::value_of(option, "option", "SocketOption")?;
+        let c = lock(&self.core);
+        Ok(c.sock
+            .as_ref()
+            .and_then(|s| crate::options::get(s, c.v6, opt).ok().flatten()))
+    }
+
+    /// Block (with the GIL released) until a datagram is pending or
+    /// `msecs` pass (-1: no limit). Emits readyRead as Qt does. On timeout,
+    /// returns False with SocketTimeoutError. False at once when unbound.
+    #[pyo3(signature = (msecs=30000))]
+    fn waitForReadyRead(&self, py: Python<'_>, msecs: i64) -> PyResult<bool> {
+        let start = Instant::now();
+        loop {
+            let mut ev = Events::new();
+            let fd = {
+                let mut c = lock(&self.core);
+                if !matches!(c.state, state::BOUND | state::CONNECTED) {
+                    return Ok(false);
+                }
+                if !c.ring.is_empty() || c.fill(&mut ev) {
+                    if !c.ready_read_pending {
+                        c.ready_read_pending = true;
+                        ev.push(Event::ReadyRead);
+                    }
+                    drop(c);
+                    self.emit(py, ev)?;
+                    return Ok(true);
+                }
+                if !ev.is_empty() {
+                    drop(c);
+                    self.emit(py, ev)?;
+                    return Ok(false);
+                }
+                match &c.sock {
+                    Some(s) => crate::sys::raw(s),
+                    None => return Ok(false),
+                }
+            };
+            let remaining = if msecs < 0 {
+                -1
+            } else {
+                let left = Duration::from_millis(msecs as u64).saturating_sub(start.elapsed());
+                left.as_millis().min(i32::MAX as u128) as i32
+            };
+            let ready = py.detach(|| crate::sys::poll_readable(fd, remaining));
+            match ready {
+                Ok(true) => continue,
+                Ok(false) => {
+                    let mut ev = Events::new();
+                    lock(&self.core).fail(QtError::new(SocketError::SocketTimeout, error::TIMEOUT), &mut ev);
+                    self.emit(py, ev)?;
+                    return Ok(false);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => py.check_signals()?,
+                Err(_) => return Ok(false),
+            }
+        }
+    }
+
+    /// UDP writes are not buffered, so there is never anything to wait for:
+    /// False, as in Qt (with Qt's warning when unconnected).
+    #[pyo3(signature = (msecs=30000))]
+    fn waitForBytesWritten(&self, py: Python<'_>, msecs: i64) -> bool {
+        let _ = msecs;
+        if lock(&self.core).state == state::UNCONNECTED {
+            qt_warning(
+                py,
+                "QAbstractSocket::waitForBytesWritten() is not allowed in UnconnectedState",
+            );
+        }
+        false
+    }
+
+    fn openMode<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let m = lock(&self.core).open_mode;
+        enums::member(py, "OpenModeFlag", m)
+    }
+
+    fn isOpen(&self) -> bool {
+        lock(&self.core).open_mode != 0
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __exit__(
+        &self,
+        py: Python<'_>,
+        _t: &Bound<'_, PyAny>,
+        _v: &Bound<'_, PyAny>,
+        _tb: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
+    }
+
+    fn __repr__(slf: &Bound<'_, Self>) -> PyResult<String> {
+        let name = slf.get_type().name()?.to_string();
+        let c = lock(&slf.get().core);
+        let addr = |h: &HostAddr, p: u16| match h.ip {
+            Ip::V6(_) => format!("[{}]:{p}", h.to_qt_string()),
+            _ => format!("{}:{p}", h.to_qt_string()),
+        };
+        let mut s = format!("<{name} {}", state::name(c.state));
+        if c.state != state::UNCONNECTED || c.local_port != 0 {
+            s.push(' ');
+            s.push_str(&addr(&c.local, c.local_port));
+        }
+        if !c.peer.is_null() {
+            s.push_str(" -> ");
+            s.push_str(&addr(&c.peer, c.peer_port));
+        }
+        s.push('>');
+        Ok(s)
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        self.signals.visit(&visit)?;
+        if let Ok(p) = self.parent.try_lock() {
+            if let Some(p) = p.as_ref() {
+                visit.call(p)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn __clear__(&self) {
+        let p = lock(&self.parent).take();
+        drop(p);
+    }
+}
+
+/// `QUdpSocket`: a UDP `QAbstractSocket`.
+#[pyclass(name = "QUdpSocket", module = "qudp", extends = QAbstractSocket, subclass, frozen)]
+pub struct QUdpSocket;
+
+#[pymethods]
+impl QUdpSocket {
+    #[new]
+    #[pyo3(signature = (parent=None))]
+    fn py_new(parent: Option<&Bound<'_, PyAny>>) -> PyClassInitializer<Self> {
+        let _ = parent;
+        PyClassInitializer::from(QAbstractSocket::new_socket(UDP_SOCKET)).add_subclass(QUdpSocket)
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<QAbstractSocket>()?;
+    m.add_class::<QUdpSocket>()
+}

@@ -1,0 +1,527 @@
+//! Unix: recvmmsg (Linux) or a recvmsg loop, control messages, bind flags,
+//! errno classification.
+
+use std::ffi::{CStr, CString};
+use std::io;
+use std::mem::{size_of, MaybeUninit};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::AsRawFd;
+
+use socket2::{SockAddr, Socket};
+
+use crate::batch::{Meta, Ring, SLOT_BYTES};
+
+/// A raw descriptor as the OS names it.
+pub type Raw = std::os::fd::RawFd;
+
+pub fn raw(sock: &Socket) -> Raw {
+    sock.as_raw_fd()
+}
+use crate::error::Class;
+
+/// Room for the control messages of one datagram: pktinfo (v4 or v6),
+/// TTL/hop limit, timestamp and drop counter, each CMSG_SPACE-aligned.
+const CTRL_BYTES: usize = 256;
+
+pub fn classify(code: i32) -> (Class, String) {
+    let class = match code {
+        libc::EMSGSIZE => Class::MsgSize,
+        libc::EADDRINUSE => Class::AddrInUse,
+        libc::EACCES | libc::EPERM => Class::Access,
+        libc::EADDRNOTAVAIL => Class::AddrNotAvail,
+        libc::EINVAL => Class::Invalid,
+        libc::ECONNREFUSED => Class::ConnRefused,
+        libc::EHOSTUNREACH => Class::HostUnreach,
+        libc::ENETUNREACH => Class::NetUnreach,
+        libc::ETIMEDOUT => Class::TimedOut,
+        libc::ENOBUFS | libc::ENOMEM | libc::ENFILE | libc::EMFILE => Class::NoBufs,
+        libc::EAGAIN => Class::WouldBlock,
+        libc::EBADF => Class::BadFd,
+        libc::ENOTSOCK => Class::NotSock,
+        libc::EAFNOSUPPORT | libc::EPROTONOSUPPORT => Class::AfNoSupport,
+        libc::ENETRESET => Class::NetReset,
+        libc::ECONNRESET => Class::ConnReset,
+        libc::EINTR => Class::Interrupted,
+        libc::ENOPROTOOPT => Class::NoProtoOpt,
+        _ => Class::Other,
+    };
+    (class, io::Error::from_raw_os_error(code).to_string())
+}
+
+/// An IPv6 scope string to an index: a number, or an interface name.
+pub fn scope_index(scope: &str) -> u32 {
+    if scope.is_empty() {
+        return 0;
+    }
+    if let Ok(n) = scope.parse::<u32>() {
+        return n;
+    }
+    match CString::new(scope) {
+        // SAFETY: a valid NUL-terminated string; if_nametoindex only reads it.
+        Ok(c) => unsafe { libc::if_nametoindex(c.as_ptr()) },
+        Err(_) => 0,
+    }
+}
+
+/// An interface index to the scope string Qt shows: the interface's name,
+/// or the number when there is no such interface.
+pub fn scope_name(index: u32) -> String {
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: buf has IF_NAMESIZE bytes as if_indextoname requires.
+    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
+    if p.is_null() {
+        index.to_string()
+    } else {
+        // SAFETY: on success if_indextoname wrote a NUL-terminated name into buf.
+        unsafe { CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+fn set_int(sock: &Socket, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+    // SAFETY: value is a live c_int and we pass its exact size.
+    let r = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            level,
+            name,
+            (&value as *const libc::c_int).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
+pub fn get_int(sock: &Socket, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
+    let mut value: libc::c_int = 0;
+    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: value/len describe a writable c_int buffer.
+    let r = unsafe {
+        libc::getsockopt(
+            sock.as_raw_fd(),
+            level,
+            name,
+            (&mut value as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    if r != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // Some options (IP_MULTICAST_TTL/LOOP on Linux) may come back as one byte.
+    if len == 1 {
+        value &= 0xff;
+    }
+    Ok(value)
+}
+
+/// Ask for the per-datagram metadata QNetworkDatagram reports, as Qt does at
+/// socket creation (ReceivePacketInformation + ReceiveHopLimit): the IPv6
+/// options on IPv6 and dual-stack sockets (Linux then reports v4 traffic as
+/// v4-mapped, without a hop limit, exactly as Qt shows it), the IPv4 ones on
+/// IPv4 sockets. Failures are ignored: the datagram then lacks that field.
+pub fn enable_recv_info(sock: &Socket, v6_family: bool) {
+    if v6_family {
+        let _ = set_int(sock, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1);
+        let _ = set_int(sock, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1);
+        return;
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = set_int(sock, libc::IPPROTO_IP, libc::IP_PKTINFO, 1);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = set_int(sock, libc::IPPROTO_IP, libc::IP_RECVDSTADDR, 1);
+    let _ = set_int(sock, libc::IPPROTO_IP, libc::IP_RECVTTL, 1);
+}
+
+/// Kernel receive timestamps (SO_TIMESTAMPNS) on or off; Linux only.
+pub fn set_timestamps(sock: &Socket, on: bool) -> io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    return set_int(sock, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, on as libc::c_int);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = (sock, on);
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
+}
+
+/// The kernel's receive-queue drop counter (SO_RXQ_OVFL); Linux only.
+pub fn set_drop_counter(sock: &Socket, on: bool) -> io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    return set_int(sock, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, on as libc::c_int);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = (sock, on);
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
+}
+
+/// Qt's BindMode → socket options on Unix (QAbstractSocketPrivate::bind):
+/// nothing for DefaultForPlatform; otherwise ShareAddress or
+/// ReuseAddressHint turn address reuse on and anything else turns it off.
+/// Address reuse is SO_REUSEADDR on Linux, SO_REUSEPORT for UDP on the BSDs
+/// and macOS where SO_REUSEADDR alone does not allow a second bind
+/// (QNativeSocketEngine::setOption, QTBUG-6305). DontShareAddress needs
+/// nothing: not sharing is the Unix default.
+pub fn apply_bind_mode(sock: &Socket, mode: i64) -> io::Result<()> {
+    const SHARE: i64 = 0x1;
+    const REUSE_HINT: i64 = 0x4;
+    if mode == 0 {
+        return Ok(());
+    }
+    let on = (mode & (SHARE | REUSE_HINT) != 0) as libc::c_int;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    return set_int(sock, libc::SOL_SOCKET, libc::SO_REUSEADDR, on);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    return set_int(sock, libc::SOL_SOCKET, libc::SO_REUSEPORT, on);
+}
+
+/// Take ownership of descriptor `fd` (setSocketDescriptor). Only a closed
+/// descriptor is refused (EBADF), as in Qt.
+pub fn adopt(fd: i64) -> io::Result<Socket> {
+    let fd = Raw::try_from(fd).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
+    // SAFETY: F_GETFD only inspects the descriptor table.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd is open; from here on the Socket owns it, as Qt's engine does.
+    Ok(unsafe { <Socket as std::os::fd::FromRawFd>::from_raw_fd(fd) })
+}
+
+/// Wait until `fd` is readable or `timeout_ms` passes (-1: forever).
+/// Retries EINTR after giving Python a chance to raise (Ctrl+C).
+pub fn poll_readable(fd: Raw, timeout_ms: i32) -> io::Result<bool> {
+    let mut p = libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd.
+    let r = unsafe { libc::poll(&mut p, 1, timeout_ms) };
+    match r {
+        -1 => Err(io::Error::last_os_error()),
+        0 => Ok(false),
+        _ => Ok(true),
+    }
+}
+
+fn to_socket_addr(storage: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<SocketAddr> {
+    let len = len as usize;
+    match libc::c_int::from(storage.ss_family) {
+        libc::AF_INET if len >= size_of::<libc::sockaddr_in>() => {
+            // SAFETY: the family says the storage holds a sockaddr_in.
+            let a: &libc::sockaddr_in = unsafe { &*(storage as *const libc::sockaddr_storage).cast() };
+            let ip = Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr));
+            Some(SocketAddr::V4(std::net::SocketAddrV4::new(
+                ip,
+                u16::from_be(a.sin_port),
+            )))
+        }
+        libc::AF_INET6 if len >= size_of::<libc::sockaddr_in6>() => {
+            // SAFETY: the family says the storage holds a sockaddr_in6.
+            let a: &libc::sockaddr_in6 = unsafe { &*(storage as *const libc::sockaddr_storage).cast() };
+            let ip = Ipv6Addr::from(a.sin6_addr.s6_addr);
+            Some(SocketAddr::V6(std::net::SocketAddrV6::new(
+                ip,
+                u16::from_be(a.sin6_port),
+                a.sin6_flowinfo,
+                a.sin6_scope_id,
+            )))
+        }
+        _ => None,
+    }
+}
+
+/// Decode the control messages of one received datagram into `meta`.
+///
+/// # Safety
+/// `hdr` must be a msghdr whose control buffer the kernel has just filled.
+unsafe fn parse_cmsgs(hdr: &libc::msghdr, meta: &mut Meta) {
+    // SAFETY (whole function): CMSG_* walk the buffer the kernel wrote, and
+    // each payload is read unaligned with the type the kernel documents for
+    // that (level, type) pair.
+    unsafe {
+        let mut c = libc::CMSG_FIRSTHDR(hdr);
+        while !c.is_null() {
+            let level = (*c).cmsg_level;
+            let kind = (*c).cmsg_type;
+            let data = libc::CMSG_DATA(c);
+            match (level, kind) {
+                #[cfg(any(target_os = "linux", target_os = "android"))]
+                (libc::IPPROTO_IP, libc::IP_PKTINFO) => {
+                    let info: libc::in_pktinfo = std::ptr::read_unaligned(data.cast());
+                    meta.dst = Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr))));
+                    meta.ifindex = info.ipi_ifindex as u32;
+                }
+                #[cfg(not(any(target_os = "linux", target_os = "android")))]
+                (libc::IPPROTO_IP, libc::IP_RECVDSTADDR) => {
+                    let a: libc::in_addr = std::ptr::read_unaligned(data.cast());
+                    meta.dst = Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(a.s_addr))));
+                }
+                (libc::IPPROTO_IP, libc::IP_TTL) => {
+                    meta.hop = std::ptr::read_unaligned(data.cast::<libc::c_int>());
+                }
+                #[cfg(not(any(target_os = "linux", target_os = "android")))]
+                (libc::IPPROTO_IP, libc::IP_RECVTTL) => {
+                    meta.hop = i32::from(std::ptr::read_unaligned(data.cast::<u8>()));
+                }
+                (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
+                    let info: libc::in6_pktinfo = std::ptr::read_unaligned(data.cast());
+                    let a = Ipv6Addr::from(info.ipi6_addr.s6_addr);
+                    meta.dst = Some(IpAddr::V6(a));
+                    meta.ifindex = info.ipi6_ifindex as u32;
+                }
+                (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT) => {
+                    meta.hop = std::ptr::read_unaligned(data.cast::<libc::c_int>());
+                }
+                #[cfg(any(target_os = "linux", target_os = "android"))]
+                (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) => {
+                    let ts: libc::timespec = std::ptr::read_unaligned(data.cast());
+                    meta.stamp_ns = Some(ts.tv_sec as i64 * 1_000_000_000 + ts.tv_nsec as i64);
+                }
+                #[cfg(any(target_os = "linux", target_os = "android"))]
+                (libc::SOL_SOCKET, libc::SO_RXQ_OVFL) => {
+                    meta.drops = Some(std::ptr::read_unaligned(data.cast::<u32>()));
+                }
+                _ => {}
+            }
+            c = libc::CMSG_NXTHDR(hdr, c);
+        }
+    }
+}
+
+/// Scratch space for one batch's addresses and control messages, reused.
+struct Scratch {
+    names: Vec<libc::sockaddr_storage>,
+    ctrl: Vec<u64>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = const {
+        std::cell::RefCell::new(Scratch { names: Vec::new(), ctrl: Vec::new() })
+    };
+}
+
+/// Fill an empty ring from `sock` with one recvmmsg (Linux) or a recvmsg
+/// loop. Ok(0) when nothing is queued; an error only when the very first
+/// receive fails (later errors stay pending in the kernel for the next call).
+pub fn recv_batch(sock: &Socket, ring: &mut Ring) -> io::Result<usize> {
+    let slots = ring.slots;
+    let data = ring.start_fill().as_mut_ptr();
+    SCRATCH.with(|s| {
+        let mut s = s.borrow_mut();
+        let s = &mut *s;
+        if s.names.len() < slots {
+            // SAFETY: sockaddr_storage is plain old data; all-zero is valid.
+            s.names
+                .resize(slots, unsafe { MaybeUninit::zeroed().assume_init() });
+            s.ctrl.resize(slots * CTRL_BYTES / 8, 0);
+        }
+        let mut iovs: Vec<libc::iovec> = (0..slots)
+            .map(|i| libc::iovec {
+                // SAFETY: slot i lies within data (slots * SLOT_BYTES long).
+                iov_base: unsafe { data.add(i * SLOT_BYTES) }.cast(),
+                iov_len: SLOT_BYTES,
+            })
+            .collect();
+        // SAFETY: msghdr is plain old data; all-zero is a valid empty header.
+        let mut hdrs: Vec<libc::msghdr> = (0..slots)
+            .map(|_| unsafe { MaybeUninit::zeroed().assume_init() })
+            .collect();
+        for (i, h) in hdrs.iter_mut().enumerate() {
+            h.msg_name = (&mut s.names[i] as *mut libc::sockaddr_storage).cast();
+            h.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+            h.msg_iov = &mut iovs[i];
+            h.msg_iovlen = 1;
+            // SAFETY: each datagram gets its own CTRL_BYTES of ctrl.
+            h.msg_control = unsafe { s.ctrl.as_mut_ptr().cast::<u8>().add(i * CTRL_BYTES) }.cast();
+            h.msg_controllen = CTRL_BYTES as _;
+        }
+        let n = receive(sock, &mut hdrs)?;
+        for (i, h) in hdrs.iter().take(n.0).enumerate() {
+            let mut meta = Meta {
+                len: n.1[i].min(SLOT_BYTES),
+                src: to_socket_addr(&s.names[i], h.msg_namelen),
+                hop: -1,
+                ..Meta::default()
+            };
+            // SAFETY: the kernel filled h's control buffer for this datagram.
+            unsafe { parse_cmsgs(h, &mut meta) };
+            ring.metas.push(meta);
+        }
+        Ok(n.0)
+    })
+}
+
+/// Returns (count, lengths). EAGAIN is Ok((0, _)); EINTR is retried.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn receive(sock: &Socket, hdrs: &mut [libc::msghdr]) -> io::Result<(usize, Vec<usize>)> {
+    let mut mm: Vec<libc::mmsghdr> = hdrs
+        .iter()
+        .map(|h| libc::mmsghdr {
+            msg_hdr: *h,
+            msg_len: 0,
+        })
+        .collect();
+    loop {
+        // SAFETY: mm holds mm.len() headers whose buffers outlive the call.
+        let r = unsafe {
+            libc::recvmmsg(
+                sock.as_raw_fd(),
+                mm.as_mut_ptr(),
+                mm.len() as _,
+                libc::MSG_DONTWAIT,
+                std::ptr::null_mut(),
+            )
+        };
+        if r >= 0 {
+            let n = r as usize;
+            for (h, m) in hdrs.iter_mut().zip(&mm).take(n) {
+                *h = m.msg_hdr;
+            }
+            return Ok((n, mm.iter().take(n).map(|m| m.msg_len as usize).collect()));
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EAGAIN) => return Ok((0, Vec::new())),
+            _ => return Err(e),
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn receive(sock: &Socket, hdrs: &mut [libc::msghdr]) -> io::Result<(usize, Vec<usize>)> {
+    let mut lens = Vec::new();
+    for h in hdrs.iter_mut() {
+        loop {
+            // SAFETY: h points at buffers that outlive the call.
+            let r = unsafe { libc::recvmsg(sock.as_raw_fd(), h, libc::MSG_DONTWAIT) };
+            if r >= 0 {
+                lens.push(r as usize);
+                break;
+            }
+            let e = io::Error::last_os_error();
+            match e.raw_os_error() {
+                Some(libc::EINTR) => continue,
+                Some(libc::EAGAIN) => return Ok((lens.len(), lens)),
+                _ if lens.is_empty() => return Err(e),
+                _ => return Ok((lens.len(), lens)),
+            }
+        }
+    }
+    Ok((lens.len(), lens))
+}
+
+fn push_cmsg<T: Copy>(buf: &mut Vec<u64>, used: &mut usize, level: libc::c_int, kind: libc::c_int, value: T) {
+    // SAFETY: CMSG_SPACE/CMSG_LEN are pure size computations.
+    let space = unsafe { libc::CMSG_SPACE(size_of::<T>() as u32) } as usize;
+    let need = *used + space;
+    if buf.len() * 8 < need {
+        buf.resize(need.div_ceil(8), 0);
+    }
+    // SAFETY: the buffer has `space` free bytes at `used`, 8-byte aligned
+    // storage (u64), and we write one cmsghdr followed by its payload.
+    unsafe {
+        let base = buf.as_mut_ptr().cast::<u8>().add(*used);
+        let hdr = base.cast::<libc::cmsghdr>();
+        (*hdr).cmsg_level = level;
+        (*hdr).cmsg_type = kind;
+        (*hdr).cmsg_len = libc::CMSG_LEN(size_of::<T>() as u32) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(hdr).cast::<T>(), value);
+    }
+    *used = need;
+}
+
+/// sendmsg with Qt's per-datagram options: hop limit (IPV6_HOPLIMIT or
+/// IP_TTL) and outgoing interface/source (IPV6_PKTINFO or IP_PKTINFO).
+pub fn send_ancillary(
+    sock: &Socket,
+    data: &[u8],
+    dest: Option<&SockAddr>,
+    v6: bool,
+    anc: &crate::core::Ancillary,
+) -> io::Result<usize> {
+    let mut ctrl: Vec<u64> = Vec::new();
+    let mut used = 0usize;
+    if let Some(hop) = anc.hop_limit {
+        if v6 {
+            push_cmsg(
+                &mut ctrl,
+                &mut used,
+                libc::IPPROTO_IPV6,
+                libc::IPV6_HOPLIMIT,
+                hop as libc::c_int,
+            );
+        } else {
+            push_cmsg(
+                &mut ctrl,
+                &mut used,
+                libc::IPPROTO_IP,
+                libc::IP_TTL,
+                hop as libc::c_int,
+            );
+        }
+    }
+    if anc.ifindex != 0 || anc.source.is_some() {
+        if v6 {
+            let addr = match anc.source {
+                Some(IpAddr::V6(a)) => a,
+                Some(IpAddr::V4(a)) => a.to_ipv6_mapped(),
+                None => Ipv6Addr::UNSPECIFIED,
+            };
+            let info = libc::in6_pktinfo {
+                ipi6_addr: libc::in6_addr {
+                    s6_addr: addr.octets(),
+                },
+                ipi6_ifindex: anc.ifindex as _,
+            };
+            push_cmsg(&mut ctrl, &mut used, libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, info);
+        } else {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            {
+                let src = match anc.source {
+                    Some(IpAddr::V4(a)) => u32::from(a).to_be(),
+                    _ => 0,
+                };
+                let info = libc::in_pktinfo {
+                    ipi_ifindex: anc.ifindex as _,
+                    ipi_spec_dst: libc::in_addr { s_addr: src },
+                    ipi_addr: libc::in_addr { s_addr: 0 },
+                };
+                push_cmsg(&mut ctrl, &mut used, libc::IPPROTO_IP, libc::IP_PKTINFO, info);
+            }
+        }
+    }
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr() as *mut libc::c_void,
+        iov_len: data.len(),
+    };
+    // SAFETY: msghdr is plain old data; all-zero is a valid empty header.
+    let mut hdr: libc::msghdr = unsafe { MaybeUninit::zeroed().assume_init() };
+    if let Some(d) = dest {
+        hdr.msg_name = d.as_ptr() as *mut libc::c_void;
+        hdr.msg_namelen = d.len();
+    }
+    hdr.msg_iov = &mut iov;
+    hdr.msg_iovlen = 1;
+    if used > 0 {
+        hdr.msg_control = ctrl.as_mut_ptr().cast();
+        hdr.msg_controllen = used as _;
+    }
+    loop {
+        // SAFETY: hdr points at iov, dest and ctrl, all alive for the call.
+        let r = unsafe { libc::sendmsg(sock.as_raw_fd(), &hdr, 0) };
+        if r >= 0 {
+            return Ok(r as usize);
+        }
+        let e = io::Error::last_os_error();
+        if e.raw_os_error() != Some(libc::EINTR) {
+            return Err(e);
+        }
+    }
+}
