@@ -88,6 +88,15 @@ pub struct Core {
     /// Qt's abortCalled: set by abort(), cleared only by connectToHost; while
     /// set, close() skips ClosingState and disconnected().
     pub abort_called: bool,
+    /// Registration with the thread's reactor (readyRead delivery).
+    pub reg: Option<crate::reactor::Handle>,
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        // Deregister while the descriptor is still ours.
+        self.reg = None;
+    }
 }
 
 impl Default for Core {
@@ -109,6 +118,7 @@ impl Default for Core {
             timestamps: false,
             drops: None,
             abort_called: false,
+            reg: None,
         }
     }
 }
@@ -154,6 +164,14 @@ impl Core {
         self.sock.is_some()
     }
 
+    /// Forget the OS socket: deregister first (the descriptor number may be
+    /// reused as soon as it is closed), then close, and drop what it held.
+    pub fn drop_socket(&mut self) {
+        self.reg = None;
+        self.sock = None;
+        self.ring.clear();
+    }
+
     /// Record an error as Qt's setErrorAndEmit does.
     pub fn fail(&mut self, e: QtError, ev: &mut Events) {
         let code = e.code;
@@ -170,8 +188,7 @@ impl Core {
 
     /// Replace the OS socket with a fresh one for `protocol`.
     fn init_layer(&mut self, protocol: i64, ev: &mut Events) -> bool {
-        self.sock = None;
-        self.ring.clear();
+        self.drop_socket();
         match create(protocol) {
             Ok((s, v6, proto)) => {
                 self.sock = Some(s);
@@ -253,6 +270,7 @@ impl Core {
             let _ = sock.set_broadcast(true);
         }
         let peer = sock.peer_addr().ok().and_then(|a| a.as_socket());
+        self.drop_socket();
         self.sock = Some(sock);
         self.v6 = v6;
         self.proto = proto;
@@ -431,6 +449,9 @@ impl Core {
             self.drops = Some(d);
         }
         self.ready_read_pending = false;
+        if let Some(r) = &self.reg {
+            r.rearm();
+        }
         Some(out)
     }
 
@@ -451,8 +472,7 @@ impl Core {
                 self.set_state(state::CLOSING, ev);
             }
             let previous = self.state;
-            self.sock = None;
-            self.ring.clear();
+            self.drop_socket();
             self.set_state(state::UNCONNECTED, ev);
             ev.push(Event::ReadChannelFinished);
             if previous == state::CONNECTED || previous == state::CLOSING {
@@ -461,8 +481,7 @@ impl Core {
         } else {
             // Qt keeps the descriptor of a failed bind until destruction;
             // qudp releases it here so close() always frees the socket.
-            self.sock = None;
-            self.ring.clear();
+            self.drop_socket();
         }
         self.local = HostAddr::default();
         self.local_port = 0;

@@ -11,10 +11,13 @@ mod core;
 mod datagram;
 mod enums;
 mod error;
+mod eventloop;
 mod options;
+mod reactor;
 mod signal;
 mod socket;
 mod sys;
+mod timer;
 
 use pyo3::prelude::*;
 
@@ -25,5 +28,8 @@ fn _qudp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     signal::register(m)?;
     datagram::register(m)?;
     socket::register(m)?;
+    reactor::register(m)?;
+    timer::register(m)?;
+    eventloop::register(m)?;
     Ok(())
 }

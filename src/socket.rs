@@ -209,10 +209,55 @@ impl QAbstractSocket {
         false
     }
 
-    fn do_bind(&self, py: Python<'_>, addr: HostAddr, port: u16, mode: i64) -> PyResult<bool> {
+    /// Make sure a socket that can receive is registered with this thread's
+    /// reactor, so readyRead is delivered by QEventLoop / asyncio.
+    pub fn sync_registration(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let me = slf.get();
+        let raw = {
+            let c = lock(&me.core);
+            match (&c.sock, &c.reg) {
+                (Some(s), None) if matches!(c.state, state::BOUND | state::CONNECTED) => crate::sys::raw(s),
+                _ => return Ok(()),
+            }
+        };
+        let weak = pyo3::types::PyWeakrefReference::new(slf.as_any())?.unbind();
+        let reactor = crate::reactor::current_py()?;
+        // Where the OS cannot register the socket (Windows for now), the
+        // socket still works through waitForReadyRead.
+        if let Ok(handle) = reactor.register_socket(raw, weak) {
+            let mut c = lock(&me.core);
+            if c.reg.is_none() && c.sock.as_ref().map(crate::sys::raw) == Some(raw) {
+                c.reg = Some(handle);
+            }
+        }
+        Ok(())
+    }
+
+    /// The reactor saw the socket readable (or a read re-armed it): emit
+    /// readyRead unless it was emitted and nothing has been read since.
+    pub fn on_readable(&self, py: Python<'_>) -> PyResult<usize> {
+        let mut ev = Events::new();
+        {
+            let mut c = lock(&self.core);
+            if !matches!(c.state, state::BOUND | state::CONNECTED) || c.ready_read_pending {
+                return Ok(0);
+            }
+            if c.fill(&mut ev) {
+                c.ready_read_pending = true;
+                ev.push(Event::ReadyRead);
+            }
+        }
+        let n = ev.len();
+        self.emit(py, ev)?;
+        Ok(n)
+    }
+
+    fn do_bind(slf: &Bound<'_, Self>, addr: HostAddr, port: u16, mode: i64) -> PyResult<bool> {
+        let py = slf.py();
+        let me = slf.get();
         let mut ev = Events::new();
         let ok = {
-            let mut c = lock(&self.core);
+            let mut c = lock(&me.core);
             if c.is_valid() && c.state != state::UNCONNECTED {
                 // The engine refuses to bind twice; Qt still emits
                 // errorOccurred with whatever error it already had.
@@ -222,12 +267,15 @@ impl QAbstractSocket {
                     py,
                     "QNativeSocketEngine::bind() was not called in QAbstractSocket::UnconnectedState",
                 );
-                self.emit(py, vec![Event::Error(code)])?;
+                me.emit(py, vec![Event::Error(code)])?;
                 return Ok(false);
             }
             c.bind(&addr, port, mode, &mut ev)
         };
-        self.emit(py, ev)?;
+        if ok {
+            Self::sync_registration(slf)?;
+        }
+        me.emit(py, ev)?;
         Ok(ok)
     }
 
@@ -324,8 +372,7 @@ impl QAbstractSocket {
     /// (SO_REUSEPORT on BSD/macOS, SO_EXCLUSIVEADDRUSE on Windows) as in Qt.
     #[pyo3(signature = (*args, **kwargs))]
     fn bind(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<bool> {
@@ -360,7 +407,7 @@ impl QAbstractSocket {
                 _ => 0,
             };
             let mode = Self::bind_mode(pos.get(2).or(kw("mode").as_ref()))?;
-            self.do_bind(py, addr, port, mode)
+            Self::do_bind(slf, addr, port, mode)
         } else {
             if pos.len() > 2 {
                 return Err(PyTypeError::new_err(
@@ -372,7 +419,7 @@ impl QAbstractSocket {
                 _ => 0,
             };
             let mode = Self::bind_mode(pos.get(1).or(kw("mode").as_ref()))?;
-            self.do_bind(py, Ip::Any.into(), port, mode)
+            Self::do_bind(slf, Ip::Any.into(), port, mode)
         }
     }
 
@@ -383,7 +430,9 @@ impl QAbstractSocket {
     /// error() set: DatagramTooLargeError past the protocol's limit (EMSGSIZE),
     /// NetworkError, TemporaryError when the send buffer is full.
     #[pyo3(signature = (*args))]
-    fn writeDatagram(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<i64> {
+    fn writeDatagram(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<i64> {
+        let py = slf.py();
+        let this = slf.get();
         let mut ev = Events::new();
         let sent = match args.len() {
             1 => {
@@ -404,7 +453,7 @@ impl QAbstractSocket {
                     source: d.sender.ip_addr().filter(|_| !d.sender.is_null()),
                 };
                 drop(d);
-                let mut c = lock(&self.core);
+                let mut c = lock(&this.core);
                 if dest.is_null() {
                     c.fail(QtError::new(SocketError::Network, error::SEND_DATAGRAM), &mut ev);
                     -1
@@ -417,10 +466,10 @@ impl QAbstractSocket {
                 let host = extract_addr(&args.get_item(1)?, "host")?;
                 let port = port_arg(&args.get_item(2)?, "port")?;
                 if data.is_none() {
-                    lock(&self.core).send_to(b"", &host, port, &mut ev)
+                    lock(&this.core).send_to(b"", &host, port, &mut ev)
                 } else {
                     crate::buffer::with_bytes(&data, "data", |b| {
-                        lock(&self.core).send_to(b, &host, port, &mut ev)
+                        lock(&this.core).send_to(b, &host, port, &mut ev)
                     })?
                 }
             }
@@ -430,7 +479,10 @@ impl QAbstractSocket {
                 )))
             }
         };
-        self.emit(py, ev)?;
+        if ev.contains(&Event::State(state::BOUND)) {
+            Self::sync_registration(slf)?; // bound implicitly by this write
+        }
+        this.emit(py, ev)?;
         Ok(sent)
     }
 
@@ -661,12 +713,13 @@ impl QAbstractSocket {
     #[pyo3(signature = (socketDescriptor, state=None, openMode=None))]
     #[allow(non_snake_case)]
     fn setSocketDescriptor(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         socketDescriptor: &Bound<'_, PyAny>,
         state: Option<&Bound<'_, PyAny>>,
         openMode: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
+        let py = slf.py();
+        let this = slf.get();
         let fd = int_arg(socketDescriptor, "socketDescriptor")?;
         let new_state = match state {
             Some(s) if !s.is_none() => enums::value_of(s, "state", "SocketState")?,
@@ -683,14 +736,15 @@ impl QAbstractSocket {
             Ok(s) => s,
             Err(_) => {
                 // Qt sets the error without emitting errorOccurred here.
-                lock(&self.core).err =
+                lock(&this.core).err =
                     QtError::new(SocketError::UnsupportedSocketOperation, error::INVALID_SOCKET);
                 return Ok(false);
             }
         };
         let mut ev = Events::new();
-        lock(&self.core).adopt(sock, new_state, mode, &mut ev);
-        self.emit(py, ev)?;
+        lock(&this.core).adopt(sock, new_state, mode, &mut ev);
+        Self::sync_registration(slf)?;
+        this.emit(py, ev)?;
         Ok(true)
     }
 

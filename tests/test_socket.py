@@ -8,8 +8,10 @@ from __future__ import annotations
 import socket
 
 import pytest
-from helpers import Recorder, bound, wait_pending
+
 from qudp import QAbstractSocket, QHostAddress, QNetworkDatagram, QUdpSocket
+
+from helpers import Recorder, bound, wait_pending
 
 S = QAbstractSocket
 

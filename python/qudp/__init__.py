@@ -12,8 +12,10 @@ from . import _qudp
 from ._qudp import (
     Connection,
     QAbstractSocket,
+    QEventLoop,
     QHostAddress,
     QNetworkDatagram,
+    QTimer,
     QUdpSocket,
     Signal,
 )
@@ -26,6 +28,7 @@ from .enums import (
     NetworkLayerProtocol,
     OpenModeFlag,
     PauseMode,
+    ProcessEventsFlag,
     SocketError,
     SocketOption,
     SocketState,
@@ -36,8 +39,10 @@ from .enums import (
 __all__ = [
     "Connection",
     "QAbstractSocket",
+    "QEventLoop",
     "QHostAddress",
     "QNetworkDatagram",
+    "QTimer",
     "QUdpSocket",
     "Signal",
 ]
@@ -76,7 +81,13 @@ _attach(
     (SpecialAddress, ConversionModeFlag),
     {"ConversionMode": ConversionModeFlag},
 )
+_attach(QEventLoop, (ProcessEventsFlag,), {"ProcessEventsFlags": ProcessEventsFlag})
 # QHostAddress also carries the protocol names (QHostAddress.IPv4Protocol).
 for _name, _member in NetworkLayerProtocol.__members__.items():
     setattr(QHostAddress, _name, _member)
 del _name, _member
+
+# Awaitable receive on every socket (asyncio; see qudp.aio).
+from . import aio as _aio  # noqa: E402
+
+_aio._install(QAbstractSocket)

@@ -124,6 +124,17 @@ class ConversionModeFlag(Flag):
     TolerantConversion = 0xFF
 
 
+class ProcessEventsFlag(Flag):
+    AllEvents = 0x00
+    ExcludeUserInputEvents = 0x01
+    ExcludeSocketNotifiers = 0x02
+    WaitForMoreEvents = 0x04
+    X11ExcludeTimers = 0x08
+    EventLoopExec = 0x20
+    DialogExec = 0x40
+    ApplicationExec = 0x80
+
+
 _socket_enums: tuple[type[Enum], ...] = (
     SocketState,
     SocketError,
@@ -138,6 +149,7 @@ for _cls in _socket_enums:
     _nest(_cls, "QAbstractSocket")
 for _cls in (SpecialAddress, ConversionModeFlag):
     _nest(_cls, "QHostAddress")
+_nest(ProcessEventsFlag, "QEventLoop")
 del _cls, _socket_enums
 
 # What Rust needs to build and recognise members (see src/enums.rs).
@@ -152,4 +164,5 @@ ALL: dict[str, type[Enum]] = {
     "OpenModeFlag": OpenModeFlag,
     "SpecialAddress": SpecialAddress,
     "ConversionModeFlag": ConversionModeFlag,
+    "ProcessEventsFlag": ProcessEventsFlag,
 }

@@ -525,3 +525,17 @@ pub fn send_ancillary(
         }
     }
 }
+
+/// Register `fd` with a reactor for readable events.
+pub fn register(registry: &mio::Registry, fd: Raw, token: mio::Token) -> io::Result<()> {
+    registry.register(&mut mio::unix::SourceFd(&fd), token, mio::Interest::READABLE)
+}
+
+pub fn deregister(registry: &mio::Registry, fd: Raw) -> io::Result<()> {
+    registry.deregister(&mut mio::unix::SourceFd(&fd))
+}
+
+/// The poll's own descriptor (epoll/kqueue), readable when anything is ready.
+pub fn poll_raw(poll: &mio::Poll) -> i64 {
+    i64::from(poll.as_raw_fd())
+}

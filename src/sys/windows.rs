@@ -33,6 +33,8 @@ pub fn classify(code: i32) -> (Class, String) {
         ws::WSAENOBUFS => Class::NoBufs,
         ws::WSAEWOULDBLOCK => Class::WouldBlock,
         ws::WSAENOTSOCK => Class::NotSock,
+        ws::WSAEBADF => Class::BadFd,
+        ws::WSAECONNABORTED => Class::ConnReset,
         ws::WSAEAFNOSUPPORT | ws::WSAEPROTONOSUPPORT => Class::AfNoSupport,
         ws::WSAENETRESET => Class::NetReset,
         // A UDP socket gets WSAECONNRESET for an ICMP port unreachable.
@@ -194,4 +196,19 @@ pub fn send_ancillary(
         Some(d) => sock.send_to(data, d),
         None => sock.send(data),
     }
+}
+
+/// mio registers only its own socket types on Windows; the reactor does not
+/// drive raw sockets there yet (waitForReadyRead still works).
+pub fn register(_registry: &mio::Registry, _fd: Raw, _token: mio::Token) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+pub fn deregister(_registry: &mio::Registry, _fd: Raw) -> io::Result<()> {
+    Ok(())
+}
+
+/// Windows has no pollable descriptor for the reactor (IOCP).
+pub fn poll_raw(_poll: &mio::Poll) -> i64 {
+    -1
 }
