@@ -19,6 +19,7 @@ pub mod state {
     pub const CONNECTING: i64 = 2;
     pub const CONNECTED: i64 = 3;
     pub const BOUND: i64 = 4;
+    pub const LISTENING: i64 = 5;
     pub const CLOSING: i64 = 6;
 
     pub fn name(s: i64) -> &'static str {
@@ -28,7 +29,7 @@ pub mod state {
             CONNECTING => "ConnectingState",
             CONNECTED => "ConnectedState",
             BOUND => "BoundState",
-            5 => "ListeningState",
+            LISTENING => "ListeningState",
             CLOSING => "ClosingState",
             _ => "UnknownState",
         }
@@ -42,6 +43,8 @@ pub enum Event {
     Error(SocketError),
     BytesWritten(i64),
     ReadyRead,
+    HostFound,
+    Connected,
     AboutToClose,
     ReadChannelFinished,
     Disconnected,
@@ -90,6 +93,11 @@ pub struct Core {
     pub abort_called: bool,
     /// Registration with the thread's reactor (readyRead delivery).
     pub reg: Option<crate::reactor::Handle>,
+    /// Bumped by every connectToHost/close: a host lookup that finishes for
+    /// an older generation is ignored.
+    pub lookup_gen: u64,
+    /// The port connectToHost was given, while the name is looked up.
+    pub pending_port: u16,
 }
 
 impl Drop for Core {
@@ -119,6 +127,8 @@ impl Default for Core {
             drops: None,
             abort_called: false,
             reg: None,
+            lookup_gen: 0,
+            pending_port: 0,
         }
     }
 }
@@ -290,6 +300,81 @@ impl Core {
             }
         }
         self.set_state(new_state, ev);
+    }
+
+    /// QAbstractSocket::connectToHost up to HostLookupState: open the
+    /// QIODevice (unbuffered, as UDP is), remember the name, forget the peer.
+    pub fn begin_connect(&mut self, name: &str, port: u16, open_mode: i64, ev: &mut Events) -> u64 {
+        self.pending_port = port;
+        const UNBUFFERED: i64 = 0x20;
+        self.abort_called = false;
+        if self.state != state::BOUND {
+            self.local = HostAddr::default();
+            self.local_port = 0;
+        }
+        self.peer = HostAddr::default();
+        self.peer_port = 0;
+        self.peer_name = name.to_owned();
+        self.open_mode = open_mode | UNBUFFERED;
+        self.lookup_gen += 1;
+        self.set_state(state::HOST_LOOKUP, ev);
+        self.lookup_gen
+    }
+
+    /// The lookup finished (QAbstractSocketPrivate::_q_startConnecting):
+    /// ConnectingState and hostFound, then connect(2) to the first address
+    /// that takes it; HostNotFoundError when there is none.
+    pub fn finish_connect(&mut self, addrs: &[HostAddr], port: u16, ev: &mut Events) -> bool {
+        if addrs.is_empty() {
+            self.set_state(state::UNCONNECTED, ev);
+            self.fail(QtError::new(SocketError::HostNotFound, error::HOST_NOT_FOUND), ev);
+            return false;
+        }
+        self.set_state(state::CONNECTING, ev);
+        ev.push(Event::HostFound);
+        let mut last = None;
+        for addr in addrs {
+            let proto = addr.protocol();
+            let keep = self.sock.is_some()
+                && (self.proto == proto || (self.proto == PROTO_ANY && proto == PROTO_IPV4));
+            if !keep {
+                match create(proto) {
+                    Ok((s, v6, p)) => {
+                        self.drop_socket();
+                        self.sock = Some(s);
+                        self.v6 = v6;
+                        self.proto = p;
+                    }
+                    Err(e) => {
+                        last = Some(from_io(Op::Create, &e));
+                        continue;
+                    }
+                }
+            }
+            let Some(sa) = addr.socket_addr(port, self.v6) else {
+                continue;
+            };
+            let sock = self.sock.as_ref().expect("socket present");
+            match sock.connect(&SockAddr::from(sa)) {
+                Ok(()) => {
+                    self.fetch_local();
+                    self.peer = HostAddr {
+                        ip: addr.ip,
+                        scope: addr.scope.clone(),
+                    };
+                    self.peer_port = port;
+                    self.ready_read_pending = false;
+                    self.set_state(state::CONNECTED, ev);
+                    ev.push(Event::Connected);
+                    return true;
+                }
+                Err(e) => last = Some(from_io(Op::Connect, &e)),
+            }
+        }
+        self.drop_socket();
+        self.set_state(state::UNCONNECTED, ev);
+        self.fail(last.unwrap_or_else(QtError::unknown), ev);
+        false
     }
 
     /// Local address and port from getsockname, in Qt's terms: `::` on a
@@ -467,6 +552,13 @@ impl Core {
             ev.push(Event::AboutToClose);
             self.open_mode = 0;
         }
+        self.disconnect(ev);
+    }
+
+    /// QAbstractSocket::disconnectFromHost: the state part of close(); the
+    /// QIODevice stays open, as in Qt. A pending host lookup is forgotten.
+    pub fn disconnect(&mut self, ev: &mut Events) {
+        self.lookup_gen += 1;
         if self.state != state::UNCONNECTED {
             if !self.abort_called {
                 self.set_state(state::CLOSING, ev);

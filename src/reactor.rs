@@ -28,8 +28,12 @@ enum Target {
     Call(Py<PyAny>),
 }
 
+/// Work handed to the loop thread from elsewhere (a finished host lookup).
+pub type Posted = Box<dyn FnOnce(Python<'_>) -> PyResult<()> + Send>;
+
 pub struct Shared {
     poll: Mutex<mio::Poll>,
+    posted: Mutex<Vec<Posted>>,
     registry: mio::Registry,
     waker: mio::Waker,
     targets: Mutex<HashMap<u64, Target>>,
@@ -67,6 +71,7 @@ pub fn current() -> std::io::Result<Arc<Shared>> {
         let waker = mio::Waker::new(poll.registry(), WAKER)?;
         let s = Arc::new(Shared {
             poll: Mutex::new(poll),
+            posted: Mutex::new(Vec::new()),
             registry,
             waker,
             targets: Mutex::new(HashMap::new()),
@@ -118,6 +123,12 @@ impl Shared {
         if self.hosted.load(Ordering::Acquire) {
             let _ = self.waker.wake();
         }
+    }
+
+    /// Run `f` on the loop thread at its next pass (from any thread).
+    pub fn post(&self, f: Posted) {
+        lock(&self.posted).push(f);
+        let _ = self.waker.wake();
     }
 
     /// Wake whoever polls (quit from another thread or a signal handler).
@@ -185,7 +196,7 @@ impl Shared {
     /// How long the next wait may last: zero when work is queued, else
     /// until the earliest live timer, else `None` (no limit).
     pub fn next_timeout(&self) -> Option<Duration> {
-        if !lock(&self.recheck).is_empty() {
+        if !lock(&self.recheck).is_empty() || !lock(&self.posted).is_empty() {
             return Some(Duration::ZERO);
         }
         let targets = lock(&self.targets);
@@ -226,6 +237,11 @@ impl Shared {
             Err(e) => return Err(io_err(e)),
         };
         let mut ran = 0;
+        let posted = std::mem::take(&mut *lock(&self.posted));
+        for f in posted {
+            ran += 1;
+            f(py)?;
+        }
         for token in ready {
             ran += self.dispatch(py, token)?;
         }

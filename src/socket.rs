@@ -93,7 +93,7 @@ fn fire(py: Python<'_>, slot: &OnceLock<Py<Signal>>, args: &[Bound<'_, PyAny>]) 
     }
 }
 
-fn port_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u16> {
+pub fn port_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u16> {
     match obj.extract::<i64>() {
         Ok(v) => check_port(name, v),
         Err(_) if obj.is_instance_of::<pyo3::types::PyInt>() => Err(PyOverflowError::new_err(format!(
@@ -189,6 +189,8 @@ impl QAbstractSocket {
                     }
                 }
                 Event::AboutToClose => fire(py, &self.signals.about_to_close, &[])?,
+                Event::HostFound => fire(py, &self.signals.host_found, &[])?,
+                Event::Connected => fire(py, &self.signals.connected, &[])?,
                 Event::ReadChannelFinished => fire(py, &self.signals.read_channel_finished, &[])?,
                 Event::Disconnected => fire(py, &self.signals.disconnected, &[])?,
             }
@@ -764,9 +766,13 @@ impl QAbstractSocket {
         self.emit(py, ev)
     }
 
-    /// Same as close() for a UDP socket that is not connected.
+    /// Leave the connected (or bound) state: ClosingState,
+    /// UnconnectedState, readChannelFinished, disconnected. Unlike close(),
+    /// the QIODevice stays open, as in Qt.
     fn disconnectFromHost(&self, py: Python<'_>) -> PyResult<()> {
-        self.close(py)
+        let mut ev = Events::new();
+        lock(&self.core).disconnect(&mut ev);
+        self.emit(py, ev)
     }
 
     /// Set a SocketOption (Qt ignores this until the socket exists).

@@ -41,3 +41,14 @@ def test_asyncio_snippet(capsys) -> None:  # type: ignore[no-untyped-def]
 
     asyncio.run(drive())
     assert "b'second'" in capsys.readouterr().out
+
+
+def test_virtual_connection_snippet(capsys) -> None:  # type: ignore[no-untyped-def]
+    code = next(b for b in BLOCKS if "connectToHost" in b)
+    ns: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), ns)
+    for name in ("server", "client"):
+        ns[name].close()  # type: ignore[attr-defined]
+    expected = re.search(r"print\(data, client\.read\(100\)\)\s+# (.*)", code)
+    assert expected
+    assert capsys.readouterr().out.strip() == expected.group(1)

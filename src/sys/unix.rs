@@ -539,3 +539,49 @@ pub fn deregister(registry: &mio::Registry, fd: Raw) -> io::Result<()> {
 pub fn poll_raw(poll: &mio::Poll) -> i64 {
     i64::from(poll.as_raw_fd())
 }
+
+/// getaddrinfo(3) as Qt's QHostInfo uses it (AF_UNSPEC, AI_ADDRCONFIG), in
+/// the resolver's order, duplicates removed. Blocking: call it off the loop.
+pub fn lookup(name: &str) -> io::Result<Vec<IpAddr>> {
+    let c = CString::new(name).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: addrinfo is plain old data; all-zero is a valid hints value.
+    let mut hints: libc::addrinfo = unsafe { MaybeUninit::zeroed().assume_init() };
+    hints.ai_family = libc::AF_UNSPEC;
+    hints.ai_socktype = libc::SOCK_DGRAM;
+    hints.ai_flags = libc::AI_ADDRCONFIG;
+    let mut res: *mut libc::addrinfo = std::ptr::null_mut();
+    // SAFETY: valid name and hints; res receives a list we free below.
+    let rc = unsafe { libc::getaddrinfo(c.as_ptr(), std::ptr::null(), &hints, &mut res) };
+    if rc != 0 {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<IpAddr> = Vec::new();
+    let mut node = res;
+    while !node.is_null() {
+        // SAFETY: node is an element of the list getaddrinfo returned.
+        let ai = unsafe { &*node };
+        if !ai.ai_addr.is_null() {
+            // SAFETY: ai_addr points at ai_addrlen bytes of a sockaddr; we
+            // copy them into storage of the largest size.
+            let sa = unsafe {
+                let mut st: libc::sockaddr_storage = MaybeUninit::zeroed().assume_init();
+                let n = (ai.ai_addrlen as usize).min(size_of::<libc::sockaddr_storage>());
+                std::ptr::copy_nonoverlapping(
+                    ai.ai_addr.cast::<u8>(),
+                    (&mut st as *mut libc::sockaddr_storage).cast::<u8>(),
+                    n,
+                );
+                to_socket_addr(&st, ai.ai_addrlen)
+            };
+            if let Some(sa) = sa {
+                if !out.contains(&sa.ip()) {
+                    out.push(sa.ip());
+                }
+            }
+        }
+        node = ai.ai_next;
+    }
+    // SAFETY: res came from getaddrinfo and is freed once.
+    unsafe { libc::freeaddrinfo(res) };
+    Ok(out)
+}

@@ -212,3 +212,17 @@ pub fn deregister(_registry: &mio::Registry, _fd: Raw) -> io::Result<()> {
 pub fn poll_raw(_poll: &mio::Poll) -> i64 {
     -1
 }
+
+/// Name lookup through the standard library (getaddrinfo underneath).
+pub fn lookup(name: &str) -> io::Result<Vec<std::net::IpAddr>> {
+    use std::net::ToSocketAddrs;
+    let mut out = Vec::new();
+    if let Ok(addrs) = (name, 0u16).to_socket_addrs() {
+        for a in addrs {
+            if !out.contains(&a.ip()) {
+                out.push(a.ip());
+            }
+        }
+    }
+    Ok(out)
+}
