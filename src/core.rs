@@ -455,7 +455,7 @@ impl Core {
         self.sent(r, ev)
     }
 
-    fn sent(&mut self, r: io::Result<usize>, ev: &mut Events) -> i64 {
+    pub fn sent(&mut self, r: io::Result<usize>, ev: &mut Events) -> i64 {
         match r {
             Ok(n) => {
                 ev.push(Event::BytesWritten(n as i64));
@@ -538,6 +538,74 @@ impl Core {
             r.rearm();
         }
         Some(out)
+    }
+
+    /// Take up to `max` datagrams, refilling from the kernel as needed; `f`
+    /// sees each one and returns false to stop before consuming it (e.g. a
+    /// caller's buffer is full). Returns how many were taken.
+    pub fn take_many(
+        &mut self,
+        max: usize,
+        ev: &mut Events,
+        mut f: impl FnMut(&[u8], &Meta) -> bool,
+    ) -> usize {
+        let mut n = 0;
+        while n < max && self.fill(ev) {
+            while n < max && !self.ring.is_empty() {
+                let meta = self.ring.front().expect("ring not empty");
+                if !f(self.ring.front_bytes(), meta) {
+                    return self.taken(n);
+                }
+                let m = self.ring.pop();
+                if let Some(d) = m.drops {
+                    self.drops = Some(d);
+                }
+                n += 1;
+            }
+        }
+        self.taken(n)
+    }
+
+    fn taken(&mut self, n: usize) -> usize {
+        if n > 0 {
+            self.ready_read_pending = false;
+            if let Some(r) = &self.reg {
+                r.rearm();
+            }
+        }
+        n
+    }
+
+    /// Send many datagrams to one destination; returns how many went out.
+    /// GSO (one sendmsg with UDP_SEGMENT) when they share one size, else
+    /// sendmmsg; stops at the first error, which is recorded.
+    pub fn send_many(&mut self, payloads: &[&[u8]], to: &HostAddr, port: u16, ev: &mut Events) -> i64 {
+        if self.sock.is_none() && !self.init_layer(PROTO_ANY, ev) {
+            return -1;
+        }
+        if self.state == state::UNCONNECTED {
+            let any = if self.proto == PROTO_IPV4 {
+                Ip::V4(std::net::Ipv4Addr::UNSPECIFIED)
+            } else {
+                Ip::Any
+            };
+            self.bind(&any.into(), 0, 0, ev);
+        }
+        let Some(dest) = self.dest_addr(to, port) else {
+            self.fail(QtError::new(SocketError::Network, error::SEND_DATAGRAM), ev);
+            return -1;
+        };
+        let sock = self.sock.as_ref().expect("socket exists after bind");
+        let (sent, err) = crate::sys::send_batch(sock, payloads, &dest);
+        for p in &payloads[..sent] {
+            ev.push(Event::BytesWritten(p.len() as i64));
+        }
+        if let Some(e) = err {
+            if sent == 0 {
+                return self.sent(Err(e), ev);
+            }
+        }
+        sent as i64
     }
 
     /// QAbstractSocket::close / abort, with Qt's signals: aboutToClose if

@@ -7,6 +7,7 @@
 mod address;
 mod batch;
 mod buffer;
+mod bulk;
 mod connection;
 mod core;
 mod datagram;

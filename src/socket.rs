@@ -127,7 +127,7 @@ fn int_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
 
 /// The destination of a received datagram as Qt shows it: an IPv6 address
 /// carries the arrival interface's index as its scope id.
-fn destination(meta: &Meta) -> HostAddr {
+pub fn destination(meta: &Meta) -> HostAddr {
     match meta.dst {
         Some(std::net::IpAddr::V6(a)) => HostAddr {
             ip: Ip::V6(a),

@@ -94,6 +94,10 @@ pub fn get_int(sock: &Socket, level: i32, name: i32) -> io::Result<i32> {
 
 pub fn enable_recv_info(_sock: &Socket, _v6_family: bool) {}
 
+pub fn set_gro(_sock: &Socket, _on: bool) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
 pub fn set_timestamps(_sock: &Socket, _on: bool) -> io::Result<()> {
     Err(io::Error::from(io::ErrorKind::Unsupported))
 }
@@ -167,6 +171,7 @@ pub fn recv_batch(sock: &Socket, ring: &mut Ring) -> io::Result<usize> {
         let uninit = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
         match sock.recv_from(uninit) {
             Ok((n, from)) => got.push(Meta {
+                off: i * SLOT_BYTES,
                 len: n,
                 src: from.as_socket(),
                 hop: -1,
@@ -225,4 +230,14 @@ pub fn lookup(name: &str) -> io::Result<Vec<std::net::IpAddr>> {
         }
     }
     Ok(out)
+}
+
+/// A plain send loop (no sendmmsg/GSO on Windows yet).
+pub fn send_batch(sock: &Socket, payloads: &[&[u8]], dest: &socket2::SockAddr) -> (usize, Option<io::Error>) {
+    for (i, p) in payloads.iter().enumerate() {
+        if let Err(e) = sock.send_to(p, dest) {
+            return (i, Some(e));
+        }
+    }
+    (payloads.len(), None)
 }
