@@ -216,7 +216,11 @@ impl Core {
     /// QAbstractSocket::bind. The caller has checked the state.
     pub fn bind(&mut self, addr: &HostAddr, port: u16, mode: i64, ev: &mut Events) -> bool {
         if addr.is_null() {
-            // Qt makes an IPv4 socket and the kernel refuses the bind (EINVAL).
+            // Qt makes an IPv4 socket and the kernel refuses the bind (EINVAL);
+            // the socket stays, as after any failed bind.
+            if self.sock.is_none() && !self.init_layer(PROTO_IPV4, ev) {
+                return false;
+            }
             self.fail(
                 QtError::new(
                     SocketError::UnsupportedSocketOperation,

@@ -200,15 +200,39 @@ impl QAbstractSocket {
 
     /// Qt's QT_CHECK_BOUND: the socket must exist; otherwise warn, and the
     /// caller returns Qt's failure value without touching error().
-    fn check_bound(&self, py: Python<'_>, func: &str) -> bool {
-        if lock(&self.core).is_valid() {
-            return true;
+    fn check_bound(&self, py: Python<'_>, func: &str) -> PyResult<bool> {
+        let (valid, st, code) = {
+            let c = lock(&self.core);
+            (c.is_valid(), c.state, c.err.code)
+        };
+        if !valid {
+            let name = func.trim_end_matches("(n)");
+            qt_warning(
+                py,
+                &format!("QUdpSocket::{name}() called on a QUdpSocket when not in QUdpSocket::BoundState"),
+            );
+            return Ok(false);
         }
-        qt_warning(
-            py,
-            &format!("QUdpSocket::{func}() called on a QUdpSocket when not in QUdpSocket::BoundState"),
-        );
-        false
+        if st == state::UNCONNECTED {
+            // A socket left by a failed bind: the engine's own checks answer,
+            // as in Qt (pendingDatagramSize and receiveDatagram() stay quiet).
+            match func {
+                "hasPendingDatagrams" => qt_warning(
+                    py,
+                    "QNativeSocketEngine::hasPendingDatagrams() was called in QAbstractSocket::UnconnectedState",
+                ),
+                "readDatagram" | "readDatagramInto" | "receiveDatagram(n)" => {
+                    qt_warning(
+                        py,
+                        "QNativeSocketEngine::readDatagram() was called not in QAbstractSocket::BoundState or QAbstractSocket::ConnectedState",
+                    );
+                    self.emit(py, vec![Event::Error(code)])?;
+                }
+                _ => {}
+            }
+            return Ok(false);
+        }
+        Ok(true)
     }
 
     /// Make sure a socket that can receive is registered with this thread's
@@ -455,13 +479,9 @@ impl QAbstractSocket {
                     source: d.sender.ip_addr().filter(|_| !d.sender.is_null()),
                 };
                 drop(d);
-                let mut c = lock(&this.core);
-                if dest.is_null() {
-                    c.fail(QtError::new(SocketError::Network, error::SEND_DATAGRAM), &mut ev);
-                    -1
-                } else {
-                    c.send_datagram(data.as_bytes(), &dest, port, &anc, &mut ev)
-                }
+                // A datagram without destination still binds an unbound socket
+                // first (Qt's writeDatagram), then fails with NetworkError.
+                lock(&this.core).send_datagram(data.as_bytes(), &dest, port, &anc, &mut ev)
             }
             3 => {
                 let data = args.get_item(0)?;
@@ -492,7 +512,7 @@ impl QAbstractSocket {
     /// prefetch ring or in the kernel queue; the check may fetch a batch
     /// with recvmmsg). False with a warning on a socket that is not bound.
     fn hasPendingDatagrams(&self, py: Python<'_>) -> PyResult<bool> {
-        if !self.check_bound(py, "hasPendingDatagrams") {
+        if !self.check_bound(py, "hasPendingDatagrams")? {
             return Ok(false);
         }
         let mut ev = Events::new();
@@ -504,7 +524,7 @@ impl QAbstractSocket {
     /// Size of the first pending datagram (0 for an empty one), or -1 when
     /// none is pending.
     fn pendingDatagramSize(&self, py: Python<'_>) -> PyResult<i64> {
-        if !self.check_bound(py, "pendingDatagramSize") {
+        if !self.check_bound(py, "pendingDatagramSize")? {
             return Ok(-1);
         }
         let mut ev = Events::new();
@@ -539,7 +559,7 @@ impl QAbstractSocket {
         let empty = || -> PyResult<Bound<'py, PyTuple>> {
             (PyBytes::new(py, b""), QHostAddress::default(), 0u16).into_pyobject(py)
         };
-        if !self.check_bound(py, "readDatagram") {
+        if !self.check_bound(py, "readDatagram")? {
             return empty();
         }
         let (got, mut ev) = self.take_one(py, Some(maxlen as usize))?;
@@ -560,10 +580,15 @@ impl QAbstractSocket {
     #[pyo3(signature = (maxSize=-1))]
     #[allow(non_snake_case)]
     fn receiveDatagram(&self, py: Python<'_>, maxSize: i64) -> PyResult<QNetworkDatagram> {
-        if !self.check_bound(py, "receiveDatagram") {
+        let max = usize::try_from(maxSize).ok();
+        let name = if max.is_some() {
+            "receiveDatagram(n)"
+        } else {
+            "receiveDatagram"
+        };
+        if !self.check_bound(py, name)? {
             return Ok(QNetworkDatagram::empty(py));
         }
-        let max = usize::try_from(maxSize).ok();
         let (got, mut ev) = self.take_one(py, max)?;
         let Some((data, meta, local_port)) = got else {
             if max.is_some() {
@@ -599,7 +624,7 @@ impl QAbstractSocket {
         buffer: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let none = || (-1i64, QHostAddress::default(), 0u16).into_pyobject(py);
-        if !self.check_bound(py, "readDatagramInto") {
+        if !self.check_bound(py, "readDatagramInto")? {
             return none();
         }
         let mut ev = Events::new();
