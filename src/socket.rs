@@ -84,6 +84,10 @@ pub struct QAbstractSocket {
     socket_type: i64,
     signals: Signals,
     parent: Mutex<Option<Py<PyAny>>>,
+    /// Sender addresses handed out by readDatagram, reused once the caller
+    /// has dropped them (reference count 1: only this cache holds them).
+    /// Saves an allocation per datagram; callers never see a shared object.
+    senders: Mutex<[Option<Py<QHostAddress>>; 2]>,
 }
 
 fn fire(py: Python<'_>, slot: &OnceLock<Py<Signal>>, args: &[Bound<'_, PyAny>]) -> PyResult<()> {
@@ -156,7 +160,34 @@ impl QAbstractSocket {
             socket_type,
             signals: Signals::default(),
             parent: Mutex::new(None),
+            senders: Mutex::new([None, None]),
         }
+    }
+
+    /// A QHostAddress object for a datagram's sender: a cached one nobody
+    /// else holds any more, updated in place, or a new one.
+    fn sender_object<'py>(&self, py: Python<'py>, addr: HostAddr) -> PyResult<Bound<'py, QHostAddress>> {
+        let mut cache = lock(&self.senders);
+        for obj in cache.iter().flatten() {
+            let b = obj.bind(py);
+            // SAFETY: b is a live object; reading its reference count.
+            if unsafe { pyo3::ffi::Py_REFCNT(b.as_ptr()) } == 1 {
+                if let Ok(mut inner) = b.try_borrow_mut() {
+                    inner.inner = addr;
+                    drop(inner);
+                    return Ok(b.clone());
+                }
+            }
+        }
+        let fresh = Bound::new(py, QHostAddress { inner: addr })?;
+        // Keep it for reuse; the older cached object (if any) is the user's now.
+        let i = if cache[0].is_none() || cache[1].is_some() {
+            0
+        } else {
+            1
+        };
+        cache[i] = Some(fresh.clone().unbind());
+        Ok(fresh)
     }
 
     /// Emit what the core reported, in order, with no lock held.
@@ -512,32 +543,45 @@ impl QAbstractSocket {
     /// prefetch ring or in the kernel queue; the check may fetch a batch
     /// with recvmmsg). False with a warning on a socket that is not bound.
     fn hasPendingDatagrams(&self, py: Python<'_>) -> PyResult<bool> {
-        if !self.check_bound(py, "hasPendingDatagrams")? {
-            return Ok(false);
+        {
+            let mut c = lock(&self.core);
+            if !c.ring.is_empty() {
+                return Ok(true);
+            }
+            if c.is_valid() && matches!(c.state, state::BOUND | state::CONNECTED) {
+                let mut ev = Events::new();
+                let r = c.fill(&mut ev);
+                drop(c);
+                self.emit(py, ev)?;
+                return Ok(r);
+            }
         }
-        let mut ev = Events::new();
-        let r = lock(&self.core).fill(&mut ev);
-        self.emit(py, ev)?;
-        Ok(r)
+        self.check_bound(py, "hasPendingDatagrams")?;
+        Ok(false)
     }
 
     /// Size of the first pending datagram (0 for an empty one), or -1 when
     /// none is pending.
     fn pendingDatagramSize(&self, py: Python<'_>) -> PyResult<i64> {
-        if !self.check_bound(py, "pendingDatagramSize")? {
-            return Ok(-1);
-        }
-        let mut ev = Events::new();
-        let r = {
+        {
             let mut c = lock(&self.core);
-            if c.fill(&mut ev) {
-                c.ring.front().map_or(-1, |m| m.len as i64)
-            } else {
-                -1
+            if let Some(m) = c.ring.front() {
+                return Ok(m.len as i64);
             }
-        };
-        self.emit(py, ev)?;
-        Ok(r)
+            if c.is_valid() && matches!(c.state, state::BOUND | state::CONNECTED) {
+                let mut ev = Events::new();
+                let r = if c.fill(&mut ev) {
+                    c.ring.front().map_or(-1, |m| m.len as i64)
+                } else {
+                    -1
+                };
+                drop(c);
+                self.emit(py, ev)?;
+                return Ok(r);
+            }
+        }
+        self.check_bound(py, "pendingDatagramSize")?;
+        Ok(-1)
     }
 
     /// Read one datagram: `(data, sender, senderPort)`. At most `maxlen`
@@ -545,12 +589,7 @@ impl QAbstractSocket {
     /// Qt (`maxlen=0` discards the datagram). With nothing pending, returns
     /// `(b"", QHostAddress(), 0)` and sets TemporaryError.
     #[pyo3(signature = (maxlen))]
-    fn readDatagram<'py>(
-        &self,
-        py: Python<'py>,
-        maxlen: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyTuple>> {
-        let maxlen = int_arg(maxlen, "maxlen")?;
+    fn readDatagram<'py>(&self, py: Python<'py>, maxlen: i64) -> PyResult<Bound<'py, PyTuple>> {
         if maxlen < 0 {
             return Err(PyValueError::new_err(format!(
                 "maxlen must be >= 0, got {maxlen}"
@@ -559,18 +598,41 @@ impl QAbstractSocket {
         let empty = || -> PyResult<Bound<'py, PyTuple>> {
             (PyBytes::new(py, b""), QHostAddress::default(), 0u16).into_pyobject(py)
         };
-        if !self.check_bound(py, "readDatagram")? {
-            return empty();
-        }
-        let (got, mut ev) = self.take_one(py, Some(maxlen as usize))?;
-        let Some((data, meta, _)) = got else {
-            lock(&self.core).fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), &mut ev);
-            self.emit(py, ev)?;
+        // Fast path: one lock, the datagram straight from the ring.
+        let mut ev = Events::new();
+        let got = {
+            let mut c = lock(&self.core);
+            if c.ring.is_empty() && !(c.is_valid() && matches!(c.state, state::BOUND | state::CONNECTED)) {
+                None
+            } else {
+                let r = c.take(Some(maxlen as usize), &mut ev, |b, m| {
+                    (PyBytes::new(py, b), sender(m))
+                });
+                if r.is_none() {
+                    c.fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), &mut ev);
+                }
+                Some(r)
+            }
+        };
+        let Some(got) = got else {
+            self.check_bound(py, "readDatagram")?;
             return empty();
         };
-        self.emit(py, ev)?;
-        let (addr, port) = sender(&meta);
-        (data, QHostAddress { inner: addr }, port).into_pyobject(py)
+        if !ev.is_empty() {
+            self.emit(py, ev)?;
+        }
+        let Some((data, (addr, port))) = got else {
+            return empty();
+        };
+        let host = self.sender_object(py, addr)?;
+        PyTuple::new(
+            py,
+            [
+                data.into_any(),
+                host.into_any(),
+                port.into_pyobject(py)?.into_any(),
+            ],
+        )
     }
 
     /// Read one datagram with its metadata as a QNetworkDatagram: sender,

@@ -554,3 +554,23 @@ def test_qabstractsocket_constructor() -> None:
     assert s.bind(QHostAddress.LocalHost, 0)
     with pytest.raises(ValueError, match="socketType"):
         QAbstractSocket(S.TcpSocket, None)
+
+
+def test_sender_objects_are_never_shared_with_the_caller() -> None:
+    rx = bound("127.0.0.1")
+    a, b = QUdpSocket(), QUdpSocket()
+    a.bind(QHostAddress.LocalHost, 0)
+    b.bind(QHostAddress.LocalHostIPv6, 0)
+    six = bound(QHostAddress.Any)
+    kept = []
+    for i in range(6):
+        (a if i % 2 else b).writeDatagram(
+            b"x", QHostAddress.LocalHost if i % 2 else QHostAddress.LocalHostIPv6, six.localPort()
+        )
+    while len(kept) < 6 and wait_pending(six):
+        _, host, port = six.readDatagram(10)
+        kept.append((host, host.toString(), port))
+    # Every object the caller kept still says what it said when returned.
+    assert [h.toString() for h, _, _ in kept] == [t for _, t, _ in kept]
+    assert len({id(h) for h, _, _ in kept}) == 6
+    assert rx.isValid()
