@@ -23,6 +23,15 @@ mod timer;
 
 use pyo3::prelude::*;
 
+/// The pure-Rust core, for the criterion benchmarks in benches/ (not an
+/// API: the Python module is the product).
+#[doc(hidden)]
+pub mod bench_api {
+    pub use crate::address::HostAddr;
+    pub use crate::batch::{Meta, Ring};
+    pub use crate::core::{Core, Events};
+}
+
 #[pymodule]
 fn _qudp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     enums::register(m)?;
