@@ -11,6 +11,8 @@ mod core;
 mod datagram;
 mod enums;
 mod error;
+mod interface;
+mod multicast;
 mod options;
 mod signal;
 mod socket;
@@ -25,5 +27,6 @@ fn _qudp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     signal::register(m)?;
     datagram::register(m)?;
     socket::register(m)?;
+    interface::register(m)?;
     Ok(())
 }

@@ -270,7 +270,10 @@ impl Signal {
                 Some(s) => s.repr()?.to_string(),
                 None => "None".to_owned(),
             };
-            let msg = format!("libpyside: Failed to disconnect ({what}) from signal \"{}\".", self.name);
+            let msg = format!(
+                "libpyside: Failed to disconnect ({what}) from signal \"{}\".",
+                self.name
+            );
             let cat = py.get_type::<PyRuntimeWarning>();
             PyErr::warn(py, &cat, &std::ffi::CString::new(msg)?, 1)?;
         }

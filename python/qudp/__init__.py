@@ -13,7 +13,9 @@ from ._qudp import (
     Connection,
     QAbstractSocket,
     QHostAddress,
+    QNetworkAddressEntry,
     QNetworkDatagram,
+    QNetworkInterface,
     QUdpSocket,
     Signal,
 )
@@ -23,6 +25,8 @@ from .enums import (
 from .enums import (
     BindFlag,
     ConversionModeFlag,
+    InterfaceFlag,
+    InterfaceType,
     NetworkLayerProtocol,
     OpenModeFlag,
     PauseMode,
@@ -37,7 +41,9 @@ __all__ = [
     "Connection",
     "QAbstractSocket",
     "QHostAddress",
+    "QNetworkAddressEntry",
     "QNetworkDatagram",
+    "QNetworkInterface",
     "QUdpSocket",
     "Signal",
 ]
@@ -76,6 +82,7 @@ _attach(
     (SpecialAddress, ConversionModeFlag),
     {"ConversionMode": ConversionModeFlag},
 )
+_attach(QNetworkInterface, (InterfaceFlag, InterfaceType), {"InterfaceFlags": InterfaceFlag})
 # QHostAddress also carries the protocol names (QHostAddress.IPv4Protocol).
 for _name, _member in NetworkLayerProtocol.__members__.items():
     setattr(QHostAddress, _name, _member)
