@@ -715,7 +715,9 @@ fn link_of(_ifa: &libc::ifaddrs, _name: &CStr) -> Option<(u32, Link)> {
 
 /// The broadcast address of an entry, where the OS keeps one (the field is
 /// shared with the point-to-point peer, so only on broadcast interfaces).
-fn broadcast_of(ifa: &libc::ifaddrs) -> Option<Ipv4Addr> {
+/// glibc puts the address itself there when the kernel has no
+/// IFA_BROADCAST; that counts as none, so Qt's `ip | ~netmask` applies.
+fn broadcast_of(ifa: &libc::ifaddrs, ip: Option<IpAddr>) -> Option<Ipv4Addr> {
     let f = ifa.ifa_flags as libc::c_int;
     if f & libc::IFF_BROADCAST == 0 || f & libc::IFF_POINTOPOINT != 0 {
         return None;
@@ -726,7 +728,7 @@ fn broadcast_of(ifa: &libc::ifaddrs) -> Option<Ipv4Addr> {
     let p = ifa.ifa_dstaddr;
     // SAFETY: getifaddrs keeps the pointed-to sockaddr alive.
     match unsafe { ip_of(p) }? {
-        IpAddr::V4(a) if !a.is_unspecified() => Some(a),
+        IpAddr::V4(a) if !a.is_unspecified() && Some(IpAddr::V4(a)) != ip => Some(a),
         _ => None,
     }
 }
@@ -791,7 +793,7 @@ pub fn interfaces() -> io::Result<Vec<crate::interface::Iface>> {
         if let Some(ip) = ip {
             iface
                 .entries
-                .push(Entry::new(ip, prefix_of(mask), broadcast_of(ifa)));
+                .push(Entry::new(ip, prefix_of(mask), broadcast_of(ifa, Some(ip))));
         }
     }
     // SAFETY: head came from getifaddrs and is freed once.
