@@ -11,6 +11,9 @@ same interfaces.
 from __future__ import annotations
 
 import os
+import re
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -503,3 +506,108 @@ def test_unbound_and_dual_stack_refusals_warn_and_leave_error_alone(
     assert capfd.readouterr().err.count(WARN_V4_ON_V6) == 2
     assert s.error() is QAbstractSocket.UnknownSocketError and rec.events == []
     s.close()
+
+
+# ---- the ported Qt examples, as scripts and as `python -m qudp ...` ----------
+
+EXAMPLES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples")
+
+
+def program(kind: str, name: str) -> str:
+    if kind == "script":
+        return f"{sys.executable} {os.path.join(EXAMPLES, name.replace('-', '') + '.py')}"
+    return f"{sys.executable} -m qudp {name}"
+
+
+def run_pair(
+    net: mcnet.Net, tmp: str, receiver_cmd: str, sender_cmd: str, lines: int
+) -> tuple[list[str], str]:
+    """Start the receiver on b, wait until it listens, run the sender on a."""
+    a, b = net.hosts["a"], net.hosts["b"]
+    out = os.path.join(tmp, "receiver.out")
+    b.sh(f"timeout 30 {receiver_cmd} > {out} 2>&1 &")
+    deadline = time.monotonic() + 15
+    while "Listening" not in _read(out):
+        assert time.monotonic() < deadline, f"receiver did not start: {_read(out)!r}"
+        time.sleep(0.05)
+    sent = a.sh(sender_cmd)
+    while _read(out).count("Received") < lines and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _read(out).splitlines(), sent
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path) as f:
+            return f.read()
+    except FileNotFoundError:
+        return ""
+
+
+@pytest.mark.netns
+@pytest.mark.parametrize("kind", ["script", "cli"])
+def test_multicast_examples_across_hosts(net: mcnet.Net, kind: str, tmp_path: Any) -> None:
+    received, sent = run_pair(
+        net,
+        str(tmp_path),
+        program(kind, "multicast-receiver") + " --iface e1 --count 6 --timeout 20",
+        program(kind, "multicast-sender") + " --iface e1 --ttl 3 --count 3 --interval 0.05",
+        6,
+    )
+    assert sent.splitlines() == [
+        "Ready to multicast datagrams to groups 239.255.43.21 and [ff12::2115] on port 45454",
+        "Now sending datagram 1",
+        "Now sending datagram 2",
+        "Now sending datagram 3",
+    ]
+    assert received[0] == "Listening for multicast messages on both IPv4 and IPv6"
+    v4 = [x for x in received if x.startswith("Received IPv4")]
+    v6 = [x for x in received if x.startswith("Received IPv6")]
+    assert v4 == [f'Received IPv4 datagram: "Multicast message {n}"' for n in (1, 2, 3)]
+    assert len(v6) == 3
+    for n, line in enumerate(v6, 1):
+        # ff12::2115 is link-scoped: the sender is a's link-local address on e1.
+        assert re.fullmatch(
+            rf'Received IPv6 datagram from \[fe80::[0-9a-f:]+%e1\]:\d+: "Multicast message {n}"',
+            line,
+        ), line
+
+
+@pytest.mark.netns
+@pytest.mark.parametrize("kind", ["script", "cli"])
+def test_broadcast_examples_across_hosts(net: mcnet.Net, kind: str, tmp_path: Any) -> None:
+    received, sent = run_pair(
+        net,
+        str(tmp_path),
+        program(kind, "broadcast-receiver") + " --count 2 --timeout 20",
+        program(kind, "broadcast-sender") + " --address 10.71.0.255 --count 2 --interval 0.05",
+        2,
+    )
+    assert sent.splitlines() == [
+        "Ready to broadcast datagrams on port 45454",
+        "Now broadcasting datagram 1",
+        "Now broadcasting datagram 2",
+    ]
+    assert received == [
+        "Listening for broadcasted messages on port 45454",
+        'Received datagram: "Broadcast message 1"',
+        'Received datagram: "Broadcast message 2"',
+    ]
+
+
+@pytest.mark.netns
+def test_interfaces_command_lists_like_ip_addr(net: mcnet.Net) -> None:
+    out = net.hosts["b"].sh(f"{sys.executable} -m qudp interfaces")
+    lines = out.splitlines()
+    assert lines[0] == "1: lo: <IsUp,IsRunning,IsLoopBack> mtu 65536 type Loopback"
+    assert "    inet 127.0.0.1/8 brd 127.255.255.255" in lines
+    e1 = lines.index(next(x for x in lines if ": e1: " in x))
+    assert lines[e1].endswith(
+        ": e1: <IsUp,IsRunning,CanBroadcast,CanMulticast> mtu 1500 type Ethernet"
+    )
+    assert re.fullmatch(r"    link ([0-9A-F]{2}:){5}[0-9A-F]{2}", lines[e1 + 1])
+    assert lines[e1 + 2 : e1 + 4] == [
+        "    inet 10.71.0.2/24 brd 10.71.0.255",
+        "    inet6 fd71::2/64",
+    ]
+    assert re.fullmatch(r"    inet6 fe80::[0-9a-f:]+%e1/64", lines[e1 + 4])
