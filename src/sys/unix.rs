@@ -693,7 +693,7 @@ fn link_of(ifa: &libc::ifaddrs, _name: &CStr) -> Option<(u32, Link)> {
         0x17 => kind::PPP,            // IFT_PPP
         0x1c => kind::SLIP,           // IFT_SLIP
         0x0f => kind::FDDI,           // IFT_FDDI
-        0x47 => kind::IEEE80211,      // IFT_IEEE80211
+        0x47 => kind::WIFI,           // IFT_IEEE80211
         0x90 => kind::IEEE1394,       // IFT_IEEE1394
         0x37 | 0x39 => kind::VIRTUAL, // IFT_GIF, IFT_STF
         _ => kind::UNKNOWN,
