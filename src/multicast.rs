@@ -476,4 +476,26 @@ mod tests {
         };
         assert_eq!(membership(&c, true, &g("239.255.7.8"), &no_v4), Ok(false));
     }
+
+    #[test]
+    fn source_specific_group_requests_are_accepted_by_the_kernel() {
+        // MCAST_JOIN_SOURCE_GROUP / MCAST_LEAVE_SOURCE_GROUP on lo by index:
+        // a wrongly laid-out group_source_req would be refused (EINVAL).
+        let c = bound("127.0.0.1");
+        let Some(lo) = interface::all()
+            .into_iter()
+            .find(|i| i.flags & flag::IS_LOOPBACK != 0)
+        else {
+            return;
+        };
+        let g: IpAddr = "232.7.7.7".parse().unwrap();
+        let src: IpAddr = "127.0.0.2".parse().unwrap();
+        let r = |join| group_request(&c, join, g, lo.index, Some(src)).expect("not refused");
+        assert!(r(true).is_ok());
+        assert!(r(false).is_ok());
+        assert!(r(false).is_err(), "left already");
+        let any = |join| group_request(&c, join, g, lo.index, None).expect("not refused");
+        assert!(any(true).is_ok());
+        assert!(any(false).is_ok());
+    }
 }

@@ -254,6 +254,8 @@ pub fn interfaces() -> io::Result<Vec<crate::interface::Iface>> {
         iphlp::GAA_FLAG_SKIP_ANYCAST | iphlp::GAA_FLAG_SKIP_MULTICAST | iphlp::GAA_FLAG_SKIP_DNS_SERVER;
     let mut size: u32 = 16 * 1024;
     let mut buf: Vec<u64> = Vec::new();
+    let mut filled = false;
+    // The list can grow between the size query and the call: retry a few times.
     for _ in 0..4 {
         buf.resize((size as usize).div_ceil(8), 0);
         // SAFETY: buf has `size` writable, 8-aligned bytes.
@@ -267,10 +269,18 @@ pub fn interfaces() -> io::Result<Vec<crate::interface::Iface>> {
             )
         };
         match r {
-            0 => break,
+            0 => {
+                filled = true;
+                break;
+            }
             windows_sys::Win32::Foundation::ERROR_BUFFER_OVERFLOW => continue,
             e => return Err(io::Error::from_raw_os_error(e as i32)),
         }
+    }
+    if !filled {
+        return Err(io::Error::from_raw_os_error(
+            windows_sys::Win32::Foundation::ERROR_BUFFER_OVERFLOW as i32,
+        ));
     }
     let mut out = Vec::new();
     let mut p = buf.as_ptr() as *const iphlp::IP_ADAPTER_ADDRESSES_LH;
