@@ -36,6 +36,18 @@ pub struct HostAddr {
     pub scope: String,
 }
 
+/// RFC 5952 text as Qt writes it: like Rust's, except that a deprecated
+/// v4-compatible address whose upper 16 of 32 bits are set (::1.2.3.4, but
+/// not ::2) keeps its dotted quad.
+fn v6_text(a: Ipv6Addr) -> String {
+    let v = u128::from(a);
+    if v >> 32 == 0 && v >= 0x1_0000 {
+        format!("::{}", Ipv4Addr::from(v as u32))
+    } else {
+        a.to_string()
+    }
+}
+
 /// Qt's `SpecialAddress` numbers.
 pub fn special(value: i64) -> Option<HostAddr> {
     let ip = match value {
@@ -99,8 +111,8 @@ impl HostAddr {
             Ip::Null => String::new(),
             Ip::Any => "0.0.0.0".to_owned(),
             Ip::V4(a) => a.to_string(),
-            Ip::V6(a) if self.scope.is_empty() => a.to_string(),
-            Ip::V6(a) => format!("{a}%{}", self.scope),
+            Ip::V6(a) if self.scope.is_empty() => v6_text(a),
+            Ip::V6(a) => format!("{}%{}", v6_text(a), self.scope),
         }
     }
 
@@ -288,12 +300,13 @@ impl HostAddr {
             if let Some(m) = a.to_ipv4_mapped() {
                 return (mode & V4_MAPPED != 0).then_some(m);
             }
-            if v == 0 {
-                return (mode & UNSPECIFIED != 0).then_some(Ipv4Addr::UNSPECIFIED);
+            if v == 0 && mode & UNSPECIFIED != 0 {
+                return Some(Ipv4Addr::UNSPECIFIED);
             }
-            if v == 1 {
-                return (mode & LOCALHOST != 0).then_some(Ipv4Addr::LOCALHOST);
+            if v == 1 && mode & LOCALHOST != 0 {
+                return Some(Ipv4Addr::LOCALHOST);
             }
+            // "::x" is the v4-compatible form of x (:: of 0.0.0.0).
             if v >> 32 == 0 && mode & V4_COMPAT != 0 {
                 return Some(Ipv4Addr::from(v as u32));
             }
@@ -420,17 +433,14 @@ impl QHostAddress {
 
     /// Set from a string, number, 16 bytes or special address; for a string,
     /// returns False (and leaves the address null) when it does not parse.
-    fn setAddress(&mut self, address: &Bound<'_, PyAny>) -> PyResult<bool> {
-        match from_any(address)? {
-            Some(a) => {
-                self.inner = a;
-                Ok(true)
-            }
-            None => {
-                self.inner = HostAddr::default();
-                Ok(false)
-            }
-        }
+    /// Returns whether a string parsed (Qt's bool overload); the number,
+    /// bytes and SpecialAddress forms return None, as Qt's void overloads.
+    fn setAddress(&mut self, address: &Bound<'_, PyAny>) -> PyResult<Option<bool>> {
+        let is_text = address.extract::<&str>().is_ok();
+        let parsed = from_any(address)?;
+        let ok = parsed.is_some();
+        self.inner = parsed.unwrap_or_default();
+        Ok(is_text.then_some(ok))
     }
 
     fn clear(&mut self) {

@@ -18,6 +18,9 @@ pub const MAX_SLOTS: usize = 1024;
 /// What the kernel told us about one datagram besides its bytes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Meta {
+    /// Where the datagram starts in the ring's data (a slot, or a segment
+    /// within a slot when GRO coalesced several datagrams into one).
+    pub off: usize,
     pub len: usize,
     pub src: Option<SocketAddr>,
     /// Destination address and interface (IP_PKTINFO / IPV6_PKTINFO).
@@ -29,6 +32,8 @@ pub struct Meta {
     pub stamp_ns: Option<i64>,
     /// Kernel drop counter (SO_RXQ_OVFL) as of this datagram.
     pub drops: Option<u32>,
+    /// GRO segment size (UDP_GRO) when the kernel coalesced datagrams.
+    pub gso_size: usize,
 }
 
 /// Fixed slots for one batch plus the metadata of what they hold.
@@ -72,8 +77,34 @@ impl Ring {
     /// The bytes of the datagram at the head.
     pub fn front_bytes(&self) -> &[u8] {
         let m = &self.metas[self.head];
-        let off = self.head * SLOT_BYTES;
-        &self.data[off..off + m.len]
+        &self.data[m.off..m.off + m.len]
+    }
+
+    /// Split every coalesced (GRO) receive into its datagrams, in order, so
+    /// the rest of qudp sees one entry per datagram as the sender sent them.
+    pub fn split_coalesced(&mut self) {
+        if !self.metas.iter().any(|m| m.gso_size > 0 && m.len > m.gso_size) {
+            return;
+        }
+        let mut out = Vec::with_capacity(self.metas.len() * 2);
+        for m in self.metas.drain(..) {
+            if m.gso_size == 0 || m.len <= m.gso_size {
+                out.push(m);
+                continue;
+            }
+            let mut at = 0;
+            while at < m.len {
+                let n = m.gso_size.min(m.len - at);
+                out.push(Meta {
+                    off: m.off + at,
+                    len: n,
+                    gso_size: 0,
+                    ..m.clone()
+                });
+                at += n;
+            }
+        }
+        self.metas = out;
     }
 
     /// Take the head. Panics if empty; callers check `is_empty` first.
@@ -135,6 +166,7 @@ mod tests {
             let off = i * SLOT_BYTES;
             r.data[off..off + len].fill(i as u8 + 1);
             r.metas.push(Meta {
+                off,
                 len,
                 ..Meta::default()
             });
@@ -154,6 +186,30 @@ mod tests {
         r.pop();
         assert!(r.is_empty());
         assert_eq!(r.len(), 0);
+    }
+
+    #[test]
+    fn coalesced_receive_splits_into_datagrams() {
+        let mut r = Ring::new(2);
+        r.start_fill();
+        r.data[..10].copy_from_slice(b"aaaabbbbcc");
+        r.metas.push(Meta {
+            off: 0,
+            len: 10,
+            gso_size: 4,
+            hop: 7,
+            ..Meta::default()
+        });
+        r.split_coalesced();
+        let mut got = Vec::new();
+        while !r.is_empty() {
+            got.push((r.front_bytes().to_vec(), r.front().unwrap().hop));
+            r.pop();
+        }
+        assert_eq!(
+            got,
+            vec![(b"aaaa".to_vec(), 7), (b"bbbb".to_vec(), 7), (b"cc".to_vec(), 7)]
+        );
     }
 
     #[test]

@@ -78,3 +78,29 @@ pub fn to_pybytes<'py>(obj: &Bound<'py, PyAny>, arg: &str) -> PyResult<Bound<'py
     let py = obj.py();
     with_bytes(obj, arg, |b| PyBytes::new(py, b))
 }
+
+/// Run `f` on a writable buffer of integers (numpy int32/int64, array('i'),
+/// ...): its bytes and item size (4 or 8 bytes).
+pub fn with_ints_mut<R>(
+    obj: &Bound<'_, PyAny>,
+    arg: &str,
+    f: impl FnOnce(&mut [u8], usize) -> R,
+) -> PyResult<R> {
+    let buf = get_buffer(obj, arg, true)?;
+    let item = buf.item_size();
+    if item != 4 && item != 8 {
+        return Err(PyTypeError::new_err(format!(
+            "{arg} must hold 4- or 8-byte integers (e.g. numpy int32/int64, array('q')), got {item}-byte items"
+        )));
+    }
+    let len = buf.len_bytes();
+    let mut empty: [u8; 0] = [];
+    let slice: &mut [u8] = if len == 0 {
+        &mut empty
+    } else {
+        // SAFETY: writable, C-contiguous, len_bytes long, exported until
+        // `buf` drops after f.
+        unsafe { std::slice::from_raw_parts_mut(buf.buf_ptr().cast::<u8>(), len) }
+    };
+    Ok(f(slice, item))
+}

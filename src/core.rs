@@ -19,6 +19,7 @@ pub mod state {
     pub const CONNECTING: i64 = 2;
     pub const CONNECTED: i64 = 3;
     pub const BOUND: i64 = 4;
+    pub const LISTENING: i64 = 5;
     pub const CLOSING: i64 = 6;
 
     pub fn name(s: i64) -> &'static str {
@@ -28,7 +29,7 @@ pub mod state {
             CONNECTING => "ConnectingState",
             CONNECTED => "ConnectedState",
             BOUND => "BoundState",
-            5 => "ListeningState",
+            LISTENING => "ListeningState",
             CLOSING => "ClosingState",
             _ => "UnknownState",
         }
@@ -42,6 +43,8 @@ pub enum Event {
     Error(SocketError),
     BytesWritten(i64),
     ReadyRead,
+    HostFound,
+    Connected,
     AboutToClose,
     ReadChannelFinished,
     Disconnected,
@@ -88,6 +91,20 @@ pub struct Core {
     /// Qt's abortCalled: set by abort(), cleared only by connectToHost; while
     /// set, close() skips ClosingState and disconnected().
     pub abort_called: bool,
+    /// Registration with the thread's reactor (readyRead delivery).
+    pub reg: Option<crate::reactor::Handle>,
+    /// Bumped by every connectToHost/close: a host lookup that finishes for
+    /// an older generation is ignored.
+    pub lookup_gen: u64,
+    /// The port connectToHost was given, while the name is looked up.
+    pub pending_port: u16,
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        // Deregister while the descriptor is still ours.
+        self.reg = None;
+    }
 }
 
 impl Default for Core {
@@ -109,6 +126,9 @@ impl Default for Core {
             timestamps: false,
             drops: None,
             abort_called: false,
+            reg: None,
+            lookup_gen: 0,
+            pending_port: 0,
         }
     }
 }
@@ -154,6 +174,14 @@ impl Core {
         self.sock.is_some()
     }
 
+    /// Forget the OS socket: deregister first (the descriptor number may be
+    /// reused as soon as it is closed), then close, and drop what it held.
+    pub fn drop_socket(&mut self) {
+        self.reg = None;
+        self.sock = None;
+        self.ring.clear();
+    }
+
     /// Record an error as Qt's setErrorAndEmit does.
     pub fn fail(&mut self, e: QtError, ev: &mut Events) {
         let code = e.code;
@@ -170,8 +198,7 @@ impl Core {
 
     /// Replace the OS socket with a fresh one for `protocol`.
     fn init_layer(&mut self, protocol: i64, ev: &mut Events) -> bool {
-        self.sock = None;
-        self.ring.clear();
+        self.drop_socket();
         match create(protocol) {
             Ok((s, v6, proto)) => {
                 self.sock = Some(s);
@@ -189,7 +216,11 @@ impl Core {
     /// QAbstractSocket::bind. The caller has checked the state.
     pub fn bind(&mut self, addr: &HostAddr, port: u16, mode: i64, ev: &mut Events) -> bool {
         if addr.is_null() {
-            // Qt makes an IPv4 socket and the kernel refuses the bind (EINVAL).
+            // Qt makes an IPv4 socket and the kernel refuses the bind (EINVAL);
+            // the socket stays, as after any failed bind.
+            if self.sock.is_none() && !self.init_layer(PROTO_IPV4, ev) {
+                return false;
+            }
             self.fail(
                 QtError::new(
                     SocketError::UnsupportedSocketOperation,
@@ -253,6 +284,7 @@ impl Core {
             let _ = sock.set_broadcast(true);
         }
         let peer = sock.peer_addr().ok().and_then(|a| a.as_socket());
+        self.drop_socket();
         self.sock = Some(sock);
         self.v6 = v6;
         self.proto = proto;
@@ -272,6 +304,81 @@ impl Core {
             }
         }
         self.set_state(new_state, ev);
+    }
+
+    /// QAbstractSocket::connectToHost up to HostLookupState: open the
+    /// QIODevice (unbuffered, as UDP is), remember the name, forget the peer.
+    pub fn begin_connect(&mut self, name: &str, port: u16, open_mode: i64, ev: &mut Events) -> u64 {
+        self.pending_port = port;
+        const UNBUFFERED: i64 = 0x20;
+        self.abort_called = false;
+        if self.state != state::BOUND {
+            self.local = HostAddr::default();
+            self.local_port = 0;
+        }
+        self.peer = HostAddr::default();
+        self.peer_port = 0;
+        self.peer_name = name.to_owned();
+        self.open_mode = open_mode | UNBUFFERED;
+        self.lookup_gen += 1;
+        self.set_state(state::HOST_LOOKUP, ev);
+        self.lookup_gen
+    }
+
+    /// The lookup finished (QAbstractSocketPrivate::_q_startConnecting):
+    /// ConnectingState and hostFound, then connect(2) to the first address
+    /// that takes it; HostNotFoundError when there is none.
+    pub fn finish_connect(&mut self, addrs: &[HostAddr], port: u16, ev: &mut Events) -> bool {
+        if addrs.is_empty() {
+            self.set_state(state::UNCONNECTED, ev);
+            self.fail(QtError::new(SocketError::HostNotFound, error::HOST_NOT_FOUND), ev);
+            return false;
+        }
+        self.set_state(state::CONNECTING, ev);
+        ev.push(Event::HostFound);
+        let mut last = None;
+        for addr in addrs {
+            let proto = addr.protocol();
+            let keep = self.sock.is_some()
+                && (self.proto == proto || (self.proto == PROTO_ANY && proto == PROTO_IPV4));
+            if !keep {
+                match create(proto) {
+                    Ok((s, v6, p)) => {
+                        self.drop_socket();
+                        self.sock = Some(s);
+                        self.v6 = v6;
+                        self.proto = p;
+                    }
+                    Err(e) => {
+                        last = Some(from_io(Op::Create, &e));
+                        continue;
+                    }
+                }
+            }
+            let Some(sa) = addr.socket_addr(port, self.v6) else {
+                continue;
+            };
+            let sock = self.sock.as_ref().expect("socket present");
+            match sock.connect(&SockAddr::from(sa)) {
+                Ok(()) => {
+                    self.fetch_local();
+                    self.peer = HostAddr {
+                        ip: addr.ip,
+                        scope: addr.scope.clone(),
+                    };
+                    self.peer_port = port;
+                    self.ready_read_pending = false;
+                    self.set_state(state::CONNECTED, ev);
+                    ev.push(Event::Connected);
+                    return true;
+                }
+                Err(e) => last = Some(from_io(Op::Connect, &e)),
+            }
+        }
+        self.drop_socket();
+        self.set_state(state::UNCONNECTED, ev);
+        self.fail(last.unwrap_or_else(QtError::unknown), ev);
+        false
     }
 
     /// Local address and port from getsockname, in Qt's terms: `::` on a
@@ -352,7 +459,7 @@ impl Core {
         self.sent(r, ev)
     }
 
-    fn sent(&mut self, r: io::Result<usize>, ev: &mut Events) -> i64 {
+    pub fn sent(&mut self, r: io::Result<usize>, ev: &mut Events) -> i64 {
         match r {
             Ok(n) => {
                 ev.push(Event::BytesWritten(n as i64));
@@ -431,7 +538,78 @@ impl Core {
             self.drops = Some(d);
         }
         self.ready_read_pending = false;
+        if let Some(r) = &self.reg {
+            r.rearm();
+        }
         Some(out)
+    }
+
+    /// Take up to `max` datagrams, refilling from the kernel as needed; `f`
+    /// sees each one and returns false to stop before consuming it (e.g. a
+    /// caller's buffer is full). Returns how many were taken.
+    pub fn take_many(
+        &mut self,
+        max: usize,
+        ev: &mut Events,
+        mut f: impl FnMut(&[u8], &Meta) -> bool,
+    ) -> usize {
+        let mut n = 0;
+        while n < max && self.fill(ev) {
+            while n < max && !self.ring.is_empty() {
+                let meta = self.ring.front().expect("ring not empty");
+                if !f(self.ring.front_bytes(), meta) {
+                    return self.taken(n);
+                }
+                let m = self.ring.pop();
+                if let Some(d) = m.drops {
+                    self.drops = Some(d);
+                }
+                n += 1;
+            }
+        }
+        self.taken(n)
+    }
+
+    fn taken(&mut self, n: usize) -> usize {
+        if n > 0 {
+            self.ready_read_pending = false;
+            if let Some(r) = &self.reg {
+                r.rearm();
+            }
+        }
+        n
+    }
+
+    /// Send many datagrams to one destination; returns how many went out.
+    /// GSO (one sendmsg with UDP_SEGMENT) when they share one size, else
+    /// sendmmsg; stops at the first error, which is recorded.
+    pub fn send_many(&mut self, payloads: &[&[u8]], to: &HostAddr, port: u16, ev: &mut Events) -> i64 {
+        if self.sock.is_none() && !self.init_layer(PROTO_ANY, ev) {
+            return -1;
+        }
+        if self.state == state::UNCONNECTED {
+            let any = if self.proto == PROTO_IPV4 {
+                Ip::V4(std::net::Ipv4Addr::UNSPECIFIED)
+            } else {
+                Ip::Any
+            };
+            self.bind(&any.into(), 0, 0, ev);
+        }
+        let Some(dest) = self.dest_addr(to, port) else {
+            self.fail(QtError::new(SocketError::Network, error::SEND_DATAGRAM), ev);
+            return -1;
+        };
+        let sock = self.sock.as_ref().expect("socket exists after bind");
+        let (sent, err) = crate::sys::send_batch(sock, payloads, &dest);
+        for p in &payloads[..sent] {
+            ev.push(Event::BytesWritten(p.len() as i64));
+        }
+        if let Some(e) = err {
+            if sent == 0 {
+                return self.sent(Err(e), ev);
+            }
+        }
+        sent as i64
     }
 
     /// QAbstractSocket::close / abort, with Qt's signals: aboutToClose if
@@ -446,13 +624,19 @@ impl Core {
             ev.push(Event::AboutToClose);
             self.open_mode = 0;
         }
+        self.disconnect(ev);
+    }
+
+    /// QAbstractSocket::disconnectFromHost: the state part of close(); the
+    /// QIODevice stays open, as in Qt. A pending host lookup is forgotten.
+    pub fn disconnect(&mut self, ev: &mut Events) {
+        self.lookup_gen += 1;
         if self.state != state::UNCONNECTED {
             if !self.abort_called {
                 self.set_state(state::CLOSING, ev);
             }
             let previous = self.state;
-            self.sock = None;
-            self.ring.clear();
+            self.drop_socket();
             self.set_state(state::UNCONNECTED, ev);
             ev.push(Event::ReadChannelFinished);
             if previous == state::CONNECTED || previous == state::CLOSING {
@@ -461,8 +645,7 @@ impl Core {
         } else {
             // Qt keeps the descriptor of a failed bind until destruction;
             // qudp releases it here so close() always frees the socket.
-            self.sock = None;
-            self.ring.clear();
+            self.drop_socket();
         }
         self.local = HostAddr::default();
         self.local_port = 0;

@@ -22,6 +22,19 @@ pub struct QNetworkDatagram {
 }
 
 impl QNetworkDatagram {
+    pub fn copy(&self, py: Python<'_>) -> Self {
+        QNetworkDatagram {
+            data: self.data.clone_ref(py),
+            sender: self.sender.clone(),
+            sender_port: self.sender_port,
+            dest: self.dest.clone(),
+            dest_port: self.dest_port,
+            hop_limit: self.hop_limit,
+            ifindex: self.ifindex,
+            stamp_ns: self.stamp_ns,
+        }
+    }
+
     pub fn empty(py: Python<'_>) -> Self {
         QNetworkDatagram {
             data: PyBytes::new(py, b"").unbind(),
@@ -47,6 +60,10 @@ impl QNetworkDatagram {
         destinationAddress: Option<&Bound<'_, PyAny>>,
         port: i64,
     ) -> PyResult<Self> {
+        if let Some(other) = data.and_then(|d| d.cast::<QNetworkDatagram>().ok()) {
+            // QNetworkDatagram(other): Qt's copy constructor.
+            return Ok(other.borrow().copy(py));
+        }
         let mut d = QNetworkDatagram::empty(py);
         if let Some(data) = data {
             d.data = crate::buffer::to_pybytes(data, "data")?.unbind();
@@ -183,6 +200,14 @@ impl QNetworkDatagram {
             self.dest.to_qt_string(),
             self.destinationPort()
         )
+    }
+
+    fn __copy__(&self, py: Python<'_>) -> Self {
+        self.copy(py)
+    }
+
+    fn __deepcopy__(&self, py: Python<'_>, _memo: &Bound<'_, PyAny>) -> Self {
+        self.copy(py)
     }
 
     fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {

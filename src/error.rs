@@ -51,7 +51,7 @@ impl QtError {
 /// What the failing call was doing; Qt picks different texts for the same
 /// errno depending on the operation (see QNativeSocketEnginePrivate).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // Connect/Option/Multicast: the virtual-connection and multicast calls
+#[allow(dead_code)] // Option/Multicast: used by the multicast calls
 pub enum Op {
     Create,
     Bind,
@@ -70,6 +70,9 @@ pub const ADDRESS_PROTECTED: &str = "The address is protected";
 pub const OPERATION_UNSUPPORTED: &str = "Unsupported socket operation";
 pub const REMOTE_HOST_CLOSED: &str = "The remote host closed the connection";
 pub const CONNECTION_TIMED_OUT: &str = "Connection timed out";
+pub const HOST_NOT_FOUND: &str = "Host not found";
+pub const CONNECTING: &str = "Trying to connect while connection is in progress";
+pub const SOCKET_TIMEOUT: &str = "Socket operation timed out";
 pub const NO_DATAGRAM: &str = "No datagram available for reading";
 pub const UNABLE_TO_SEND: &str = "Unable to send a datagram";
 pub const DATAGRAM_TOO_LARGE: &str = "Datagram was too large to send";

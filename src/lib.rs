@@ -7,16 +7,21 @@
 mod address;
 mod batch;
 mod buffer;
+mod bulk;
+mod connection;
 mod core;
 mod datagram;
 mod enums;
 mod error;
+mod eventloop;
 mod interface;
 mod multicast;
 mod options;
+mod reactor;
 mod signal;
 mod socket;
 mod sys;
+mod timer;
 
 use pyo3::prelude::*;
 
@@ -28,5 +33,8 @@ fn _qudp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     datagram::register(m)?;
     socket::register(m)?;
     interface::register(m)?;
+    reactor::register(m)?;
+    timer::register(m)?;
+    eventloop::register(m)?;
     Ok(())
 }

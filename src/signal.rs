@@ -259,7 +259,8 @@ impl Signal {
                             .ok()
                             .and_then(|sig| sig.getattr("emit").ok())
                             .unwrap_or_else(|| s.clone());
-                        slots.iter().position(|x| matches(&x.target, &target))
+                        // PySide drops the most recent matching connection.
+                        slots.iter().rposition(|x| matches(&x.target, &target))
                     };
                     pos.map(|i| slots.remove(i)).is_some()
                 }

@@ -84,6 +84,10 @@ pub struct QAbstractSocket {
     socket_type: i64,
     signals: Signals,
     parent: Mutex<Option<Py<PyAny>>>,
+    /// Sender addresses handed out by readDatagram, reused once the caller
+    /// has dropped them (reference count 1: only this cache holds them).
+    /// Saves an allocation per datagram; callers never see a shared object.
+    senders: Mutex<[Option<Py<QHostAddress>>; 2]>,
 }
 
 fn fire(py: Python<'_>, slot: &OnceLock<Py<Signal>>, args: &[Bound<'_, PyAny>]) -> PyResult<()> {
@@ -93,7 +97,7 @@ fn fire(py: Python<'_>, slot: &OnceLock<Py<Signal>>, args: &[Bound<'_, PyAny>]) 
     }
 }
 
-fn port_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u16> {
+pub fn port_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u16> {
     match obj.extract::<i64>() {
         Ok(v) => check_port(name, v),
         Err(_) if obj.is_instance_of::<pyo3::types::PyInt>() => Err(PyOverflowError::new_err(format!(
@@ -127,7 +131,7 @@ fn int_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
 
 /// The destination of a received datagram as Qt shows it: an IPv6 address
 /// carries the arrival interface's index as its scope id.
-fn destination(meta: &Meta) -> HostAddr {
+pub fn destination(meta: &Meta) -> HostAddr {
     match meta.dst {
         Some(std::net::IpAddr::V6(a)) => HostAddr {
             ip: Ip::V6(a),
@@ -156,7 +160,34 @@ impl QAbstractSocket {
             socket_type,
             signals: Signals::default(),
             parent: Mutex::new(None),
+            senders: Mutex::new([None, None]),
         }
+    }
+
+    /// A QHostAddress object for a datagram's sender: a cached one nobody
+    /// else holds any more, updated in place, or a new one.
+    fn sender_object<'py>(&self, py: Python<'py>, addr: HostAddr) -> PyResult<Bound<'py, QHostAddress>> {
+        let mut cache = lock(&self.senders);
+        for obj in cache.iter().flatten() {
+            let b = obj.bind(py);
+            // SAFETY: b is a live object; reading its reference count.
+            if unsafe { pyo3::ffi::Py_REFCNT(b.as_ptr()) } == 1 {
+                if let Ok(mut inner) = b.try_borrow_mut() {
+                    inner.inner = addr;
+                    drop(inner);
+                    return Ok(b.clone());
+                }
+            }
+        }
+        let fresh = Bound::new(py, QHostAddress { inner: addr })?;
+        // Keep it for reuse; the older cached object (if any) is the user's now.
+        let i = if cache[0].is_none() || cache[1].is_some() {
+            0
+        } else {
+            1
+        };
+        cache[i] = Some(fresh.clone().unbind());
+        Ok(fresh)
     }
 
     /// Emit what the core reported, in order, with no lock held.
@@ -189,6 +220,8 @@ impl QAbstractSocket {
                     }
                 }
                 Event::AboutToClose => fire(py, &self.signals.about_to_close, &[])?,
+                Event::HostFound => fire(py, &self.signals.host_found, &[])?,
+                Event::Connected => fire(py, &self.signals.connected, &[])?,
                 Event::ReadChannelFinished => fire(py, &self.signals.read_channel_finished, &[])?,
                 Event::Disconnected => fire(py, &self.signals.disconnected, &[])?,
             }
@@ -198,21 +231,90 @@ impl QAbstractSocket {
 
     /// Qt's QT_CHECK_BOUND: the socket must exist; otherwise warn, and the
     /// caller returns Qt's failure value without touching error().
-    fn check_bound(&self, py: Python<'_>, func: &str) -> bool {
-        if lock(&self.core).is_valid() {
-            return true;
+    fn check_bound(&self, py: Python<'_>, func: &str) -> PyResult<bool> {
+        let (valid, st, code) = {
+            let c = lock(&self.core);
+            (c.is_valid(), c.state, c.err.code)
+        };
+        if !valid {
+            let name = func.trim_end_matches("(n)");
+            qt_warning(
+                py,
+                &format!("QUdpSocket::{name}() called on a QUdpSocket when not in QUdpSocket::BoundState"),
+            );
+            return Ok(false);
         }
-        qt_warning(
-            py,
-            &format!("QUdpSocket::{func}() called on a QUdpSocket when not in QUdpSocket::BoundState"),
-        );
-        false
+        if st == state::UNCONNECTED {
+            // A socket left by a failed bind: the engine's own checks answer,
+            // as in Qt (pendingDatagramSize and receiveDatagram() stay quiet).
+            match func {
+                "hasPendingDatagrams" => qt_warning(
+                    py,
+                    "QNativeSocketEngine::hasPendingDatagrams() was called in QAbstractSocket::UnconnectedState",
+                ),
+                "readDatagram" | "readDatagramInto" | "receiveDatagram(n)" => {
+                    qt_warning(
+                        py,
+                        "QNativeSocketEngine::readDatagram() was called not in QAbstractSocket::BoundState or QAbstractSocket::ConnectedState",
+                    );
+                    self.emit(py, vec![Event::Error(code)])?;
+                }
+                _ => {}
+            }
+            return Ok(false);
+        }
+        Ok(true)
     }
 
-    fn do_bind(&self, py: Python<'_>, addr: HostAddr, port: u16, mode: i64) -> PyResult<bool> {
+    /// Make sure a socket that can receive is registered with this thread's
+    /// reactor, so readyRead is delivered by QEventLoop / asyncio.
+    pub fn sync_registration(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let me = slf.get();
+        let raw = {
+            let c = lock(&me.core);
+            match (&c.sock, &c.reg) {
+                (Some(s), None) if matches!(c.state, state::BOUND | state::CONNECTED) => crate::sys::raw(s),
+                _ => return Ok(()),
+            }
+        };
+        let weak = pyo3::types::PyWeakrefReference::new(slf.as_any())?.unbind();
+        let reactor = crate::reactor::current_py()?;
+        // Where the OS cannot register the socket (Windows for now), the
+        // socket still works through waitForReadyRead.
+        if let Ok(handle) = reactor.register_socket(raw, weak) {
+            let mut c = lock(&me.core);
+            if c.reg.is_none() && c.sock.as_ref().map(crate::sys::raw) == Some(raw) {
+                c.reg = Some(handle);
+            }
+        }
+        Ok(())
+    }
+
+    /// The reactor saw the socket readable (or a read re-armed it): emit
+    /// readyRead unless it was emitted and nothing has been read since.
+    pub fn on_readable(&self, py: Python<'_>) -> PyResult<usize> {
+        let mut ev = Events::new();
+        {
+            let mut c = lock(&self.core);
+            if !matches!(c.state, state::BOUND | state::CONNECTED) || c.ready_read_pending {
+                return Ok(0);
+            }
+            if c.fill(&mut ev) {
+                c.ready_read_pending = true;
+                ev.push(Event::ReadyRead);
+            }
+        }
+        let n = ev.len();
+        self.emit(py, ev)?;
+        Ok(n)
+    }
+
+    fn do_bind(slf: &Bound<'_, Self>, addr: HostAddr, port: u16, mode: i64) -> PyResult<bool> {
+        let py = slf.py();
+        let me = slf.get();
         let mut ev = Events::new();
         let ok = {
-            let mut c = lock(&self.core);
+            let mut c = lock(&me.core);
             if c.is_valid() && c.state != state::UNCONNECTED {
                 // The engine refuses to bind twice; Qt still emits
                 // errorOccurred with whatever error it already had.
@@ -222,12 +324,15 @@ impl QAbstractSocket {
                     py,
                     "QNativeSocketEngine::bind() was not called in QAbstractSocket::UnconnectedState",
                 );
-                self.emit(py, vec![Event::Error(code)])?;
+                me.emit(py, vec![Event::Error(code)])?;
                 return Ok(false);
             }
             c.bind(&addr, port, mode, &mut ev)
         };
-        self.emit(py, ev)?;
+        if ok {
+            Self::sync_registration(slf)?;
+        }
+        me.emit(py, ev)?;
         Ok(ok)
     }
 
@@ -324,8 +429,7 @@ impl QAbstractSocket {
     /// (SO_REUSEPORT on BSD/macOS, SO_EXCLUSIVEADDRUSE on Windows) as in Qt.
     #[pyo3(signature = (*args, **kwargs))]
     fn bind(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         args: &Bound<'_, PyTuple>,
         kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<bool> {
@@ -360,7 +464,7 @@ impl QAbstractSocket {
                 _ => 0,
             };
             let mode = Self::bind_mode(pos.get(2).or(kw("mode").as_ref()))?;
-            self.do_bind(py, addr, port, mode)
+            Self::do_bind(slf, addr, port, mode)
         } else {
             if pos.len() > 2 {
                 return Err(PyTypeError::new_err(
@@ -372,7 +476,7 @@ impl QAbstractSocket {
                 _ => 0,
             };
             let mode = Self::bind_mode(pos.get(1).or(kw("mode").as_ref()))?;
-            self.do_bind(py, Ip::Any.into(), port, mode)
+            Self::do_bind(slf, Ip::Any.into(), port, mode)
         }
     }
 
@@ -383,7 +487,9 @@ impl QAbstractSocket {
     /// error() set: DatagramTooLargeError past the protocol's limit (EMSGSIZE),
     /// NetworkError, TemporaryError when the send buffer is full.
     #[pyo3(signature = (*args))]
-    fn writeDatagram(&self, py: Python<'_>, args: &Bound<'_, PyTuple>) -> PyResult<i64> {
+    fn writeDatagram(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<i64> {
+        let py = slf.py();
+        let this = slf.get();
         let mut ev = Events::new();
         let sent = match args.len() {
             1 => {
@@ -404,23 +510,19 @@ impl QAbstractSocket {
                     source: d.sender.ip_addr().filter(|_| !d.sender.is_null()),
                 };
                 drop(d);
-                let mut c = lock(&self.core);
-                if dest.is_null() {
-                    c.fail(QtError::new(SocketError::Network, error::SEND_DATAGRAM), &mut ev);
-                    -1
-                } else {
-                    c.send_datagram(data.as_bytes(), &dest, port, &anc, &mut ev)
-                }
+                // A datagram without destination still binds an unbound socket
+                // first (Qt's writeDatagram), then fails with NetworkError.
+                lock(&this.core).send_datagram(data.as_bytes(), &dest, port, &anc, &mut ev)
             }
             3 => {
                 let data = args.get_item(0)?;
                 let host = extract_addr(&args.get_item(1)?, "host")?;
                 let port = port_arg(&args.get_item(2)?, "port")?;
                 if data.is_none() {
-                    lock(&self.core).send_to(b"", &host, port, &mut ev)
+                    lock(&this.core).send_to(b"", &host, port, &mut ev)
                 } else {
                     crate::buffer::with_bytes(&data, "data", |b| {
-                        lock(&self.core).send_to(b, &host, port, &mut ev)
+                        lock(&this.core).send_to(b, &host, port, &mut ev)
                     })?
                 }
             }
@@ -430,7 +532,10 @@ impl QAbstractSocket {
                 )))
             }
         };
-        self.emit(py, ev)?;
+        if ev.contains(&Event::State(state::BOUND)) {
+            Self::sync_registration(slf)?; // bound implicitly by this write
+        }
+        this.emit(py, ev)?;
         Ok(sent)
     }
 
@@ -438,32 +543,45 @@ impl QAbstractSocket {
     /// prefetch ring or in the kernel queue; the check may fetch a batch
     /// with recvmmsg). False with a warning on a socket that is not bound.
     fn hasPendingDatagrams(&self, py: Python<'_>) -> PyResult<bool> {
-        if !self.check_bound(py, "hasPendingDatagrams") {
-            return Ok(false);
+        {
+            let mut c = lock(&self.core);
+            if !c.ring.is_empty() {
+                return Ok(true);
+            }
+            if c.is_valid() && matches!(c.state, state::BOUND | state::CONNECTED) {
+                let mut ev = Events::new();
+                let r = c.fill(&mut ev);
+                drop(c);
+                self.emit(py, ev)?;
+                return Ok(r);
+            }
         }
-        let mut ev = Events::new();
-        let r = lock(&self.core).fill(&mut ev);
-        self.emit(py, ev)?;
-        Ok(r)
+        self.check_bound(py, "hasPendingDatagrams")?;
+        Ok(false)
     }
 
     /// Size of the first pending datagram (0 for an empty one), or -1 when
     /// none is pending.
     fn pendingDatagramSize(&self, py: Python<'_>) -> PyResult<i64> {
-        if !self.check_bound(py, "pendingDatagramSize") {
-            return Ok(-1);
-        }
-        let mut ev = Events::new();
-        let r = {
+        {
             let mut c = lock(&self.core);
-            if c.fill(&mut ev) {
-                c.ring.front().map_or(-1, |m| m.len as i64)
-            } else {
-                -1
+            if let Some(m) = c.ring.front() {
+                return Ok(m.len as i64);
             }
-        };
-        self.emit(py, ev)?;
-        Ok(r)
+            if c.is_valid() && matches!(c.state, state::BOUND | state::CONNECTED) {
+                let mut ev = Events::new();
+                let r = if c.fill(&mut ev) {
+                    c.ring.front().map_or(-1, |m| m.len as i64)
+                } else {
+                    -1
+                };
+                drop(c);
+                self.emit(py, ev)?;
+                return Ok(r);
+            }
+        }
+        self.check_bound(py, "pendingDatagramSize")?;
+        Ok(-1)
     }
 
     /// Read one datagram: `(data, sender, senderPort)`. At most `maxlen`
@@ -471,12 +589,7 @@ impl QAbstractSocket {
     /// Qt (`maxlen=0` discards the datagram). With nothing pending, returns
     /// `(b"", QHostAddress(), 0)` and sets TemporaryError.
     #[pyo3(signature = (maxlen))]
-    fn readDatagram<'py>(
-        &self,
-        py: Python<'py>,
-        maxlen: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyTuple>> {
-        let maxlen = int_arg(maxlen, "maxlen")?;
+    fn readDatagram<'py>(&self, py: Python<'py>, maxlen: i64) -> PyResult<Bound<'py, PyTuple>> {
         if maxlen < 0 {
             return Err(PyValueError::new_err(format!(
                 "maxlen must be >= 0, got {maxlen}"
@@ -485,18 +598,41 @@ impl QAbstractSocket {
         let empty = || -> PyResult<Bound<'py, PyTuple>> {
             (PyBytes::new(py, b""), QHostAddress::default(), 0u16).into_pyobject(py)
         };
-        if !self.check_bound(py, "readDatagram") {
-            return empty();
-        }
-        let (got, mut ev) = self.take_one(py, Some(maxlen as usize))?;
-        let Some((data, meta, _)) = got else {
-            lock(&self.core).fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), &mut ev);
-            self.emit(py, ev)?;
+        // Fast path: one lock, the datagram straight from the ring.
+        let mut ev = Events::new();
+        let got = {
+            let mut c = lock(&self.core);
+            if c.ring.is_empty() && !(c.is_valid() && matches!(c.state, state::BOUND | state::CONNECTED)) {
+                None
+            } else {
+                let r = c.take(Some(maxlen as usize), &mut ev, |b, m| {
+                    (PyBytes::new(py, b), sender(m))
+                });
+                if r.is_none() {
+                    c.fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), &mut ev);
+                }
+                Some(r)
+            }
+        };
+        let Some(got) = got else {
+            self.check_bound(py, "readDatagram")?;
             return empty();
         };
-        self.emit(py, ev)?;
-        let (addr, port) = sender(&meta);
-        (data, QHostAddress { inner: addr }, port).into_pyobject(py)
+        if !ev.is_empty() {
+            self.emit(py, ev)?;
+        }
+        let Some((data, (addr, port))) = got else {
+            return empty();
+        };
+        let host = self.sender_object(py, addr)?;
+        PyTuple::new(
+            py,
+            [
+                data.into_any(),
+                host.into_any(),
+                port.into_pyobject(py)?.into_any(),
+            ],
+        )
     }
 
     /// Read one datagram with its metadata as a QNetworkDatagram: sender,
@@ -506,10 +642,15 @@ impl QAbstractSocket {
     #[pyo3(signature = (maxSize=-1))]
     #[allow(non_snake_case)]
     fn receiveDatagram(&self, py: Python<'_>, maxSize: i64) -> PyResult<QNetworkDatagram> {
-        if !self.check_bound(py, "receiveDatagram") {
+        let max = usize::try_from(maxSize).ok();
+        let name = if max.is_some() {
+            "receiveDatagram(n)"
+        } else {
+            "receiveDatagram"
+        };
+        if !self.check_bound(py, name)? {
             return Ok(QNetworkDatagram::empty(py));
         }
-        let max = usize::try_from(maxSize).ok();
         let (got, mut ev) = self.take_one(py, max)?;
         let Some((data, meta, local_port)) = got else {
             if max.is_some() {
@@ -545,7 +686,7 @@ impl QAbstractSocket {
         buffer: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let none = || (-1i64, QHostAddress::default(), 0u16).into_pyobject(py);
-        if !self.check_bound(py, "readDatagramInto") {
+        if !self.check_bound(py, "readDatagramInto")? {
             return none();
         }
         let mut ev = Events::new();
@@ -661,12 +802,13 @@ impl QAbstractSocket {
     #[pyo3(signature = (socketDescriptor, state=None, openMode=None))]
     #[allow(non_snake_case)]
     fn setSocketDescriptor(
-        &self,
-        py: Python<'_>,
+        slf: &Bound<'_, Self>,
         socketDescriptor: &Bound<'_, PyAny>,
         state: Option<&Bound<'_, PyAny>>,
         openMode: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
+        let py = slf.py();
+        let this = slf.get();
         let fd = int_arg(socketDescriptor, "socketDescriptor")?;
         let new_state = match state {
             Some(s) if !s.is_none() => enums::value_of(s, "state", "SocketState")?,
@@ -683,14 +825,15 @@ impl QAbstractSocket {
             Ok(s) => s,
             Err(_) => {
                 // Qt sets the error without emitting errorOccurred here.
-                lock(&self.core).err =
+                lock(&this.core).err =
                     QtError::new(SocketError::UnsupportedSocketOperation, error::INVALID_SOCKET);
                 return Ok(false);
             }
         };
         let mut ev = Events::new();
-        lock(&self.core).adopt(sock, new_state, mode, &mut ev);
-        self.emit(py, ev)?;
+        lock(&this.core).adopt(sock, new_state, mode, &mut ev);
+        Self::sync_registration(slf)?;
+        this.emit(py, ev)?;
         Ok(true)
     }
 
@@ -710,9 +853,13 @@ impl QAbstractSocket {
         self.emit(py, ev)
     }
 
-    /// Same as close() for a UDP socket that is not connected.
+    /// Leave the connected (or bound) state: ClosingState,
+    /// UnconnectedState, readChannelFinished, disconnected. Unlike close(),
+    /// the QIODevice stays open, as in Qt.
     fn disconnectFromHost(&self, py: Python<'_>) -> PyResult<()> {
-        self.close(py)
+        let mut ev = Events::new();
+        lock(&self.core).disconnect(&mut ev);
+        self.emit(py, ev)
     }
 
     /// Set a SocketOption (Qt ignores this until the socket exists).

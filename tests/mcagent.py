@@ -25,8 +25,9 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import netns
 from qudp import QAbstractSocket, QHostAddress, QNetworkDatagram, QNetworkInterface, QUdpSocket
+
+import netns
 
 
 def _sysctl(path: str, value: str) -> None:

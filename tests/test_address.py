@@ -6,6 +6,7 @@ import copy
 import pickle
 
 import pytest
+
 from qudp import QHostAddress
 
 A = QHostAddress

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from qtoracle import dump_interfaces, qtnetwork
+
 from qudp import QHostAddress, QNetworkAddressEntry, QNetworkInterface, QUdpSocket
 from qudp.enums import InterfaceFlag, InterfaceType
 

@@ -20,10 +20,12 @@ from typing import Any
 
 import mcnet
 import pytest
-import qudp
-from helpers import Recorder
 from qtoracle import qtnetwork
+
+import qudp
 from qudp import QAbstractSocket, QHostAddress, QUdpSocket
+
+from helpers import Recorder
 
 WARN_V4_ON_V6 = (
     "QAbstractSocket: cannot bind to QHostAddress::Any (or an IPv6 address) and join an "

@@ -14,7 +14,9 @@ def test_readme_example_runs_and_prints_what_it_says(capsys) -> None:  # type: i
     block = re.search(r"```python\n(.*?)```", README, re.S)
     assert block, "README has a python example"
     code = block.group(1)
-    exec(compile(code, "README.md", "exec"), {})
+    ns: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), ns)
+    ns["receiver"].close()  # type: ignore[attr-defined]
     expected = re.search(r"print\(received\)\s+# (.*)", code)
     assert expected
     assert capsys.readouterr().out.strip() == expected.group(1)

@@ -8,6 +8,7 @@ import weakref
 from typing import Any
 
 import pytest
+
 from qudp import QAbstractSocket, QHostAddress, QUdpSocket
 
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 import socket
 
 import pytest
-from helpers import Recorder, bound, wait_pending
+
 from qudp import QAbstractSocket, QHostAddress, QNetworkDatagram, QUdpSocket
+
+from helpers import Recorder, bound, wait_pending
 
 S = QAbstractSocket
 
@@ -552,3 +554,57 @@ def test_qabstractsocket_constructor() -> None:
     assert s.bind(QHostAddress.LocalHost, 0)
     with pytest.raises(ValueError, match="socketType"):
         QAbstractSocket(S.TcpSocket, None)
+
+
+def test_sender_objects_are_never_shared_with_the_caller() -> None:
+    rx = bound("127.0.0.1")
+    a, b = QUdpSocket(), QUdpSocket()
+    a.bind(QHostAddress.LocalHost, 0)
+    b.bind(QHostAddress.LocalHostIPv6, 0)
+    six = bound(QHostAddress.Any)
+    kept = []
+    for i in range(6):
+        (a if i % 2 else b).writeDatagram(
+            b"x", QHostAddress.LocalHost if i % 2 else QHostAddress.LocalHostIPv6, six.localPort()
+        )
+    while len(kept) < 6 and wait_pending(six):
+        _, host, port = six.readDatagram(10)
+        kept.append((host, host.toString(), port))
+    # Every object the caller kept still says what it said when returned.
+    assert [h.toString() for h, _, _ in kept] == [t for _, t, _ in kept]
+    assert len({id(h) for h, _, _ in kept}) == 6
+    assert rx.isValid()
+
+
+DROP_BIND_CAP = r"""
+import ctypes, sys
+# capset(2): clear every capability from the effective and permitted sets,
+# so binding a port below 1024 is refused with EACCES as for a normal user.
+class Header(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+class Data(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+libc = ctypes.CDLL(None, use_errno=True)
+hdr = Header(0x20080522, 0)
+data = (Data * 2)()
+if libc.capset(ctypes.byref(hdr), data) != 0:
+    sys.exit(3)
+from qudp import QHostAddress, QUdpSocket
+s = QUdpSocket()
+ok = s.bind(QHostAddress.LocalHost, 80)
+print(ok, s.error().name, s.errorString(), s.state().name)
+"""
+
+
+def test_privileged_port_is_socket_access_error() -> None:
+    import subprocess
+    import sys
+
+    r = subprocess.run(
+        [sys.executable, "-c", DROP_BIND_CAP], capture_output=True, text=True, timeout=30
+    )
+    if r.returncode == 3:
+        pytest.skip("cannot drop capabilities here")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "False SocketAccessError The address is protected UnconnectedState"

@@ -12,10 +12,12 @@ from . import _qudp
 from ._qudp import (
     Connection,
     QAbstractSocket,
+    QEventLoop,
     QHostAddress,
     QNetworkAddressEntry,
     QNetworkDatagram,
     QNetworkInterface,
+    QTimer,
     QUdpSocket,
     Signal,
 )
@@ -30,6 +32,7 @@ from .enums import (
     NetworkLayerProtocol,
     OpenModeFlag,
     PauseMode,
+    ProcessEventsFlag,
     SocketError,
     SocketOption,
     SocketState,
@@ -40,10 +43,12 @@ from .enums import (
 __all__ = [
     "Connection",
     "QAbstractSocket",
+    "QEventLoop",
     "QHostAddress",
     "QNetworkAddressEntry",
     "QNetworkDatagram",
     "QNetworkInterface",
+    "QTimer",
     "QUdpSocket",
     "Signal",
 ]
@@ -83,7 +88,13 @@ _attach(
     {"ConversionMode": ConversionModeFlag},
 )
 _attach(QNetworkInterface, (InterfaceFlag, InterfaceType), {"InterfaceFlags": InterfaceFlag})
+_attach(QEventLoop, (ProcessEventsFlag,), {"ProcessEventsFlags": ProcessEventsFlag})
 # QHostAddress also carries the protocol names (QHostAddress.IPv4Protocol).
 for _name, _member in NetworkLayerProtocol.__members__.items():
     setattr(QHostAddress, _name, _member)
 del _name, _member
+
+# Awaitable receive on every socket (asyncio; see qudp.aio).
+from . import aio as _aio  # noqa: E402
+
+_aio._install(QAbstractSocket)

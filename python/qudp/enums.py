@@ -151,6 +151,17 @@ class InterfaceType(Enum):
     Ieee1394 = 13
 
 
+class ProcessEventsFlag(Flag):
+    AllEvents = 0x00
+    ExcludeUserInputEvents = 0x01
+    ExcludeSocketNotifiers = 0x02
+    WaitForMoreEvents = 0x04
+    X11ExcludeTimers = 0x08
+    EventLoopExec = 0x20
+    DialogExec = 0x40
+    ApplicationExec = 0x80
+
+
 _socket_enums: tuple[type[Enum], ...] = (
     SocketState,
     SocketError,
@@ -167,6 +178,7 @@ for _cls in (SpecialAddress, ConversionModeFlag):
     _nest(_cls, "QHostAddress")
 for _cls in (InterfaceFlag, InterfaceType):
     _nest(_cls, "QNetworkInterface")
+_nest(ProcessEventsFlag, "QEventLoop")
 del _cls, _socket_enums
 
 # What Rust needs to build and recognise members (see src/enums.rs).
@@ -183,4 +195,5 @@ ALL: dict[str, type[Enum]] = {
     "ConversionModeFlag": ConversionModeFlag,
     "InterfaceFlag": InterfaceFlag,
     "InterfaceType": InterfaceType,
+    "ProcessEventsFlag": ProcessEventsFlag,
 }

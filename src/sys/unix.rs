@@ -138,6 +138,19 @@ pub fn enable_recv_info(sock: &Socket, v6_family: bool) {
     let _ = set_int(sock, libc::IPPROTO_IP, libc::IP_RECVTTL, 1);
 }
 
+/// Receive coalescing (UDP_GRO, Linux 5.0+): the kernel may hand over a
+/// run of same-sized datagrams from one sender in one buffer; qudp splits it
+/// back (Ring::split_coalesced), so it only saves per-datagram work.
+pub fn set_gro(sock: &Socket, on: bool) -> io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    return set_int(sock, libc::SOL_UDP, libc::UDP_GRO, on as libc::c_int);
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = (sock, on);
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
+}
+
 /// Kernel receive timestamps (SO_TIMESTAMPNS) on or off; Linux only.
 pub fn set_timestamps(sock: &Socket, on: bool) -> io::Result<()> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -284,6 +297,10 @@ unsafe fn parse_cmsgs(hdr: &libc::msghdr, meta: &mut Meta) {
                     meta.stamp_ns = Some(ts.tv_sec as i64 * 1_000_000_000 + ts.tv_nsec as i64);
                 }
                 #[cfg(any(target_os = "linux", target_os = "android"))]
+                (libc::SOL_UDP, libc::UDP_GRO) => {
+                    meta.gso_size = std::ptr::read_unaligned(data.cast::<libc::c_int>()).max(0) as usize;
+                }
+                #[cfg(any(target_os = "linux", target_os = "android"))]
                 (libc::SOL_SOCKET, libc::SO_RXQ_OVFL) => {
                     meta.drops = Some(std::ptr::read_unaligned(data.cast::<u32>()));
                 }
@@ -344,6 +361,7 @@ pub fn recv_batch(sock: &Socket, ring: &mut Ring) -> io::Result<usize> {
         let n = receive(sock, &mut hdrs)?;
         for (i, h) in hdrs.iter().take(n.0).enumerate() {
             let mut meta = Meta {
+                off: i * SLOT_BYTES,
                 len: n.1[i].min(SLOT_BYTES),
                 src: to_socket_addr(&s.names[i], h.msg_namelen),
                 hop: -1,
@@ -353,7 +371,8 @@ pub fn recv_batch(sock: &Socket, ring: &mut Ring) -> io::Result<usize> {
             unsafe { parse_cmsgs(h, &mut meta) };
             ring.metas.push(meta);
         }
-        Ok(n.0)
+        ring.split_coalesced();
+        Ok(ring.metas.len())
     })
 }
 
@@ -523,6 +542,201 @@ pub fn send_ancillary(
         if e.raw_os_error() != Some(libc::EINTR) {
             return Err(e);
         }
+    }
+}
+
+/// Register `fd` with a reactor for readable events.
+pub fn register(registry: &mio::Registry, fd: Raw, token: mio::Token) -> io::Result<()> {
+    registry.register(&mut mio::unix::SourceFd(&fd), token, mio::Interest::READABLE)
+}
+
+pub fn deregister(registry: &mio::Registry, fd: Raw) -> io::Result<()> {
+    registry.deregister(&mut mio::unix::SourceFd(&fd))
+}
+
+/// The poll's own descriptor (epoll/kqueue), readable when anything is ready.
+pub fn poll_raw(poll: &mio::Poll) -> i64 {
+    i64::from(poll.as_raw_fd())
+}
+
+/// getaddrinfo(3) as Qt's QHostInfo uses it (AF_UNSPEC, AI_ADDRCONFIG), in
+/// the resolver's order, duplicates removed. Blocking: call it off the loop.
+pub fn lookup(name: &str) -> io::Result<Vec<IpAddr>> {
+    let c = CString::new(name).map_err(|_| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: addrinfo is plain old data; all-zero is a valid hints value.
+    let mut hints: libc::addrinfo = unsafe { MaybeUninit::zeroed().assume_init() };
+    hints.ai_family = libc::AF_UNSPEC;
+    hints.ai_socktype = libc::SOCK_DGRAM;
+    hints.ai_flags = libc::AI_ADDRCONFIG;
+    let mut res: *mut libc::addrinfo = std::ptr::null_mut();
+    // SAFETY: valid name and hints; res receives a list we free below.
+    let rc = unsafe { libc::getaddrinfo(c.as_ptr(), std::ptr::null(), &hints, &mut res) };
+    if rc != 0 {
+        return Ok(Vec::new());
+    }
+    let mut out: Vec<IpAddr> = Vec::new();
+    let mut node = res;
+    while !node.is_null() {
+        // SAFETY: node is an element of the list getaddrinfo returned.
+        let ai = unsafe { &*node };
+        if !ai.ai_addr.is_null() {
+            // SAFETY: ai_addr points at ai_addrlen bytes of a sockaddr; we
+            // copy them into storage of the largest size.
+            let sa = unsafe {
+                let mut st: libc::sockaddr_storage = MaybeUninit::zeroed().assume_init();
+                let n = (ai.ai_addrlen as usize).min(size_of::<libc::sockaddr_storage>());
+                std::ptr::copy_nonoverlapping(
+                    ai.ai_addr.cast::<u8>(),
+                    (&mut st as *mut libc::sockaddr_storage).cast::<u8>(),
+                    n,
+                );
+                to_socket_addr(&st, ai.ai_addrlen)
+            };
+            if let Some(sa) = sa {
+                if !out.contains(&sa.ip()) {
+                    out.push(sa.ip());
+                }
+            }
+        }
+        node = ai.ai_next;
+    }
+    // SAFETY: res came from getaddrinfo and is freed once.
+    unsafe { libc::freeaddrinfo(res) };
+    Ok(out)
+}
+
+/// Most segments one GSO send may carry (the kernel's UDP_MAX_SEGMENTS).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const GSO_MAX_SEGMENTS: usize = 64;
+/// Largest GSO super-datagram payload (IPv4's limit; safe for IPv6 too).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const GSO_MAX_BYTES: usize = 65507;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+static GSO_BROKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Send `payloads` to `dest`: with UDP GSO (Linux 4.18+) when they share one
+/// size (the last may be shorter), else with sendmmsg; a plain loop
+/// elsewhere. Returns how many were sent and the error that stopped it.
+pub fn send_batch(sock: &Socket, payloads: &[&[u8]], dest: &SockAddr) -> (usize, Option<io::Error>) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let mut done = 0;
+        while done < payloads.len() {
+            let rest = &payloads[done..];
+            let seg = rest[0].len();
+            let fits = seg > 0 && seg <= GSO_MAX_BYTES;
+            let run = if fits && !GSO_BROKEN.load(std::sync::atomic::Ordering::Relaxed) {
+                let limit = GSO_MAX_SEGMENTS.min(GSO_MAX_BYTES / seg.max(1));
+                let mut k = 0;
+                while k < rest.len() && k < limit && rest[k].len() == seg {
+                    k += 1;
+                }
+                // A shorter last segment is allowed.
+                if k < rest.len() && k < limit && rest[k].len() < seg && !rest[k].is_empty() {
+                    k += 1;
+                }
+                k
+            } else {
+                0
+            };
+            let r = if run >= 2 {
+                match send_gso(sock, &rest[..run], seg, dest) {
+                    Err(e)
+                        if matches!(
+                            e.raw_os_error(),
+                            Some(libc::EIO | libc::EINVAL | libc::ENOPROTOOPT)
+                        ) =>
+                    {
+                        // No GSO here (device or kernel): never try again.
+                        GSO_BROKEN.store(true, std::sync::atomic::Ordering::Relaxed);
+                        continue;
+                    }
+                    r => r.map(|_| run),
+                }
+            } else {
+                send_mmsg(sock, &rest[..rest.len().min(1024)], dest)
+            };
+            match r {
+                Ok(n) if n > 0 => done += n,
+                Ok(_) => break,
+                Err(e) if e.raw_os_error() == Some(libc::EINTR) => continue,
+                Err(e) => return (done, Some(e)),
+            }
+        }
+        (done, None)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        for (i, p) in payloads.iter().enumerate() {
+            if let Err(e) = sock.send_to(p, dest) {
+                return (i, Some(e));
+            }
+        }
+        (payloads.len(), None)
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_gso(sock: &Socket, segs: &[&[u8]], seg: usize, dest: &SockAddr) -> io::Result<usize> {
+    let mut iovs: Vec<libc::iovec> = segs
+        .iter()
+        .map(|p| libc::iovec {
+            iov_base: p.as_ptr() as *mut libc::c_void,
+            iov_len: p.len(),
+        })
+        .collect();
+    let mut ctrl: Vec<u64> = Vec::new();
+    let mut used = 0usize;
+    push_cmsg(&mut ctrl, &mut used, libc::SOL_UDP, libc::UDP_SEGMENT, seg as u16);
+    // SAFETY: msghdr is plain old data; all-zero is a valid empty header.
+    let mut hdr: libc::msghdr = unsafe { MaybeUninit::zeroed().assume_init() };
+    hdr.msg_name = dest.as_ptr() as *mut libc::c_void;
+    hdr.msg_namelen = dest.len();
+    hdr.msg_iov = iovs.as_mut_ptr();
+    hdr.msg_iovlen = iovs.len() as _;
+    hdr.msg_control = ctrl.as_mut_ptr().cast();
+    hdr.msg_controllen = used as _;
+    // SAFETY: hdr points at iovs, dest and ctrl, all alive for the call.
+    let r = unsafe { libc::sendmsg(sock.as_raw_fd(), &hdr, 0) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r as usize)
+    }
+}
+
+/// sendmmsg(2) of up to `msgs.len()` datagrams; returns how many went out.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_mmsg(sock: &Socket, msgs: &[&[u8]], dest: &SockAddr) -> io::Result<usize> {
+    let mut iovs: Vec<libc::iovec> = msgs
+        .iter()
+        .map(|p| libc::iovec {
+            iov_base: p.as_ptr() as *mut libc::c_void,
+            iov_len: p.len(),
+        })
+        .collect();
+    let mut hdrs: Vec<libc::mmsghdr> = iovs
+        .iter_mut()
+        .map(|iov| {
+            // SAFETY: msghdr is plain old data; all-zero is a valid header.
+            let mut h: libc::msghdr = unsafe { MaybeUninit::zeroed().assume_init() };
+            h.msg_name = dest.as_ptr() as *mut libc::c_void;
+            h.msg_namelen = dest.len();
+            h.msg_iov = iov;
+            h.msg_iovlen = 1;
+            libc::mmsghdr {
+                msg_hdr: h,
+                msg_len: 0,
+            }
+        })
+        .collect();
+    // SAFETY: hdrs point at iovs and dest, alive for the call.
+    let r = unsafe { libc::sendmmsg(sock.as_raw_fd(), hdrs.as_mut_ptr(), hdrs.len() as _, 0) };
+    if r < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(r as usize)
     }
 }
 

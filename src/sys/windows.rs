@@ -33,6 +33,8 @@ pub fn classify(code: i32) -> (Class, String) {
         ws::WSAENOBUFS => Class::NoBufs,
         ws::WSAEWOULDBLOCK => Class::WouldBlock,
         ws::WSAENOTSOCK => Class::NotSock,
+        ws::WSAEBADF => Class::BadFd,
+        ws::WSAECONNABORTED => Class::ConnReset,
         ws::WSAEAFNOSUPPORT | ws::WSAEPROTONOSUPPORT => Class::AfNoSupport,
         ws::WSAENETRESET => Class::NetReset,
         // A UDP socket gets WSAECONNRESET for an ICMP port unreachable.
@@ -91,6 +93,10 @@ pub fn get_int(sock: &Socket, level: i32, name: i32) -> io::Result<i32> {
 }
 
 pub fn enable_recv_info(_sock: &Socket, _v6_family: bool) {}
+
+pub fn set_gro(_sock: &Socket, _on: bool) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
 
 pub fn set_timestamps(_sock: &Socket, _on: bool) -> io::Result<()> {
     Err(io::Error::from(io::ErrorKind::Unsupported))
@@ -165,6 +171,7 @@ pub fn recv_batch(sock: &Socket, ring: &mut Ring) -> io::Result<usize> {
         let uninit = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
         match sock.recv_from(uninit) {
             Ok((n, from)) => got.push(Meta {
+                off: i * SLOT_BYTES,
                 len: n,
                 src: from.as_socket(),
                 hop: -1,
@@ -194,6 +201,45 @@ pub fn send_ancillary(
         Some(d) => sock.send_to(data, d),
         None => sock.send(data),
     }
+}
+
+/// mio registers only its own socket types on Windows; the reactor does not
+/// drive raw sockets there yet (waitForReadyRead still works).
+pub fn register(_registry: &mio::Registry, _fd: Raw, _token: mio::Token) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
+}
+
+pub fn deregister(_registry: &mio::Registry, _fd: Raw) -> io::Result<()> {
+    Ok(())
+}
+
+/// Windows has no pollable descriptor for the reactor (IOCP).
+pub fn poll_raw(_poll: &mio::Poll) -> i64 {
+    -1
+}
+
+/// Name lookup through the standard library (getaddrinfo underneath).
+pub fn lookup(name: &str) -> io::Result<Vec<std::net::IpAddr>> {
+    use std::net::ToSocketAddrs;
+    let mut out = Vec::new();
+    if let Ok(addrs) = (name, 0u16).to_socket_addrs() {
+        for a in addrs {
+            if !out.contains(&a.ip()) {
+                out.push(a.ip());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A plain send loop (no sendmmsg/GSO on Windows yet).
+pub fn send_batch(sock: &Socket, payloads: &[&[u8]], dest: &socket2::SockAddr) -> (usize, Option<io::Error>) {
+    for (i, p) in payloads.iter().enumerate() {
+        if let Err(e) = sock.send_to(p, dest) {
+            return (i, Some(e));
+        }
+    }
+    (payloads.len(), None)
 }
 
 // ---- Interfaces (QNetworkInterface) ------------------------------------

@@ -1,0 +1,140 @@
+//! `QEventLoop`: `exec()` runs the thread's reactor until `quit()`/`exit()`;
+//! `processEvents()` runs what is ready. Waiting always releases the GIL.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pyo3::prelude::*;
+use pyo3::types::PyTuple;
+
+use crate::enums;
+use crate::reactor::{current_py, Shared};
+
+/// Qt's QEventLoop::WaitForMoreEvents.
+const WAIT_FOR_MORE_EVENTS: i64 = 0x04;
+
+#[pyclass(name = "QEventLoop", module = "qudp", subclass, frozen, weakref, dict)]
+pub struct QEventLoop {
+    reactor: Arc<Shared>,
+    running: AtomicBool,
+    exit_requested: AtomicBool,
+    exit_code: AtomicI64,
+}
+
+fn flags_of(obj: Option<&Bound<'_, PyAny>>) -> PyResult<i64> {
+    match obj {
+        None => Ok(0),
+        Some(o) if o.is_none() => Ok(0),
+        Some(o) => enums::value_of(o, "flags", "ProcessEventsFlag"),
+    }
+}
+
+#[pymethods]
+impl QEventLoop {
+    #[new]
+    #[pyo3(signature = (parent=None))]
+    fn py_new(parent: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let _ = parent;
+        Ok(QEventLoop {
+            reactor: current_py()?,
+            running: AtomicBool::new(false),
+            exit_requested: AtomicBool::new(false),
+            exit_code: AtomicI64::new(0),
+        })
+    }
+
+    /// Accepts the constructor's arguments so subclasses can call
+    /// `super().__init__(parent)`.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __init__(&self, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, pyo3::types::PyDict>>) {
+        let _ = (args, kwargs);
+    }
+
+    /// Run until `exit()`/`quit()`; returns the exit code. Signals are
+    /// delivered from here. Ctrl+C raises KeyboardInterrupt out of it.
+    #[pyo3(signature = (flags=None))]
+    fn exec(&self, py: Python<'_>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<i64> {
+        let _ = flags_of(flags)?;
+        if self.running.swap(true, Ordering::AcqRel) {
+            crate::socket::qt_warning(py, "QEventLoop::exec: instance has already called exec()");
+            return Ok(-1);
+        }
+        // As in Qt, an exit() before exec() does not count.
+        self.exit_requested.store(false, Ordering::Release);
+        let result = (|| {
+            while !self.exit_requested.load(Ordering::Acquire) {
+                self.reactor.pass(py, None)?;
+            }
+            Ok(self.exit_code.load(Ordering::Acquire))
+        })();
+        self.running.store(false, Ordering::Release);
+        result
+    }
+
+    /// `exec` under its Qt 5 name.
+    #[pyo3(signature = (flags=None))]
+    fn exec_(&self, py: Python<'_>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<i64> {
+        self.exec(py, flags)
+    }
+
+    /// Process what is ready and return; with `maxtime` (ms), keep going
+    /// until nothing is left or the time is up. With WaitForMoreEvents, wait
+    /// for at least one event first. Returns True if anything ran.
+    #[pyo3(signature = (flags=None, maxtime=None))]
+    fn processEvents(
+        &self,
+        py: Python<'_>,
+        flags: Option<&Bound<'_, PyAny>>,
+        maxtime: Option<i64>,
+    ) -> PyResult<bool> {
+        let f = flags_of(flags)?;
+        let wait_first = f & WAIT_FOR_MORE_EVENTS != 0;
+        let start = Instant::now();
+        let limit = maxtime.map(|m| Duration::from_millis(m.max(0) as u64));
+        let mut ran = self
+            .reactor
+            .pass(py, if wait_first { None } else { Some(Duration::ZERO) })?;
+        if let Some(limit) = limit {
+            let mut last = ran;
+            while last > 0 && start.elapsed() < limit {
+                last = self.reactor.pass(py, Some(Duration::ZERO))?;
+                ran += last;
+            }
+        }
+        Ok(ran > 0)
+    }
+
+    /// Tell `exec()` to return `returnCode`. Safe from other threads and
+    /// from signal handlers: it wakes the waiting loop.
+    #[pyo3(signature = (returnCode=0))]
+    fn exit(&self, returnCode: i64) {
+        self.exit_code.store(returnCode, Ordering::Release);
+        self.exit_requested.store(true, Ordering::Release);
+        self.reactor.wake();
+    }
+
+    fn quit(&self) {
+        self.exit(0);
+    }
+
+    fn isRunning(&self) -> bool {
+        self.running.load(Ordering::Acquire)
+    }
+
+    /// Wake the loop if it is waiting.
+    fn wakeUp(&self) {
+        self.reactor.wake();
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<QEventLoop {}>",
+            if self.isRunning() { "running" } else { "idle" }
+        )
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<QEventLoop>()
+}

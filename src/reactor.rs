@@ -1,0 +1,349 @@
+//! The reactor: one `mio::Poll` per thread that owns sockets and timers.
+//!
+//! `QEventLoop.exec()` / `processEvents()` and host loops (asyncio via the
+//! poll descriptor) all drive it through `pass`: wait (GIL released), then
+//! dispatch readable sockets, sockets whose readyRead must be re-checked
+//! after a read, and due timers. Sockets and timers are held weakly, so a
+//! collected object is never called back.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use pyo3::prelude::*;
+use pyo3::types::PyWeakrefReference;
+
+use crate::signal::lock;
+
+const WAKER: mio::Token = mio::Token(0);
+
+/// What the reactor calls back: a socket or a timer, held weakly; or a
+/// single-shot callable, held until it has run.
+enum Target {
+    /// A socket, and its "queued for a re-check" flag (shared with Handle).
+    Socket(Py<PyWeakrefReference>, Arc<AtomicBool>),
+    Timer(Py<PyWeakrefReference>),
+    Call(Py<PyAny>),
+}
+
+/// Work handed to the loop thread from elsewhere (a finished host lookup).
+pub type Posted = Box<dyn FnOnce(Python<'_>) -> PyResult<()> + Send>;
+
+pub struct Shared {
+    poll: Mutex<mio::Poll>,
+    posted: Mutex<Vec<Posted>>,
+    registry: mio::Registry,
+    waker: mio::Waker,
+    targets: Mutex<HashMap<u64, Target>>,
+    /// Sockets whose readyRead must be re-evaluated (a read happened).
+    recheck: Mutex<Vec<u64>>,
+    /// (deadline, sequence, id): a min-heap; stale entries are skipped.
+    timers: Mutex<BinaryHeap<Reverse<(Instant, u64, u64)>>>,
+    /// Set while a host loop (asyncio) drives this reactor: then anything
+    /// that needs attention wakes the poll descriptor.
+    hosted: AtomicBool,
+    next_id: AtomicU64,
+}
+
+/// A socket's registration: removing it (close, drop) deregisters.
+pub struct Handle {
+    shared: Arc<Shared>,
+    token: u64,
+    queued: Arc<AtomicBool>,
+    raw: crate::sys::Raw,
+}
+
+thread_local! {
+    static CURRENT: std::cell::RefCell<Option<Arc<Shared>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// This thread's reactor, made on first use.
+pub fn current() -> std::io::Result<Arc<Shared>> {
+    CURRENT.with(|c| {
+        let mut c = c.borrow_mut();
+        if let Some(s) = c.as_ref() {
+            return Ok(s.clone());
+        }
+        let poll = mio::Poll::new()?;
+        let registry = poll.registry().try_clone()?;
+        let waker = mio::Waker::new(poll.registry(), WAKER)?;
+        let s = Arc::new(Shared {
+            poll: Mutex::new(poll),
+            posted: Mutex::new(Vec::new()),
+            registry,
+            waker,
+            targets: Mutex::new(HashMap::new()),
+            recheck: Mutex::new(Vec::new()),
+            timers: Mutex::new(BinaryHeap::new()),
+            hosted: AtomicBool::new(false),
+            next_id: AtomicU64::new(1),
+        });
+        *c = Some(s.clone());
+        Ok(s)
+    })
+}
+
+fn io_err(e: std::io::Error) -> PyErr {
+    pyo3::exceptions::PyOSError::new_err(e.to_string())
+}
+
+pub fn current_py() -> PyResult<Arc<Shared>> {
+    current().map_err(io_err)
+}
+
+impl Handle {
+    /// A read cleared the readyRead flag: look again on the next pass, in
+    /// case datagrams are still pending (Qt's rule, without stalls).
+    pub fn rearm(&self) {
+        if !self.queued.swap(true, Ordering::AcqRel) {
+            lock(&self.shared.recheck).push(self.token);
+            self.shared.nudge();
+        }
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        let _ = crate::sys::deregister(&self.shared.registry, self.raw);
+        let t = lock(&self.shared.targets).remove(&self.token);
+        // Dropping a Py without the GIL is deferred by PyO3; fine here.
+        drop(t);
+    }
+}
+
+impl Shared {
+    fn new_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Wake a host loop that waits on the poll descriptor.
+    fn nudge(&self) {
+        if self.hosted.load(Ordering::Acquire) {
+            let _ = self.waker.wake();
+        }
+    }
+
+    /// Run `f` on the loop thread at its next pass (from any thread).
+    pub fn post(&self, f: Posted) {
+        lock(&self.posted).push(f);
+        let _ = self.waker.wake();
+    }
+
+    /// Wake whoever polls (quit from another thread or a signal handler).
+    pub fn wake(&self) {
+        let _ = self.waker.wake();
+    }
+
+    pub fn set_hosted(&self, on: bool) {
+        self.hosted.store(on, Ordering::Release);
+    }
+
+    pub fn raw_fd(&self) -> i64 {
+        crate::sys::poll_raw(&lock(&self.poll))
+    }
+
+    /// Register a socket for readable events. The socket is held weakly.
+    pub fn register_socket(
+        self: &Arc<Self>,
+        raw: crate::sys::Raw,
+        weak: Py<PyWeakrefReference>,
+    ) -> std::io::Result<Handle> {
+        let token = self.new_id();
+        crate::sys::register(&self.registry, raw, mio::Token(token as usize))?;
+        let queued = Arc::new(AtomicBool::new(false));
+        lock(&self.targets).insert(token, Target::Socket(weak, queued.clone()));
+        let h = Handle {
+            shared: self.clone(),
+            token,
+            queued,
+            raw,
+        };
+        // Datagrams may already be queued (bound before, or adopted).
+        h.rearm();
+        Ok(h)
+    }
+
+    /// Schedule timer `id` (a QTimer, held weakly) at `deadline`.
+    pub fn schedule_timer(&self, id: u64, weak: Py<PyWeakrefReference>, deadline: Instant) {
+        lock(&self.targets).insert(id, Target::Timer(weak));
+        self.push_deadline(id, deadline);
+    }
+
+    /// Run `callable` once at `deadline` (QTimer.singleShot).
+    pub fn call_at(&self, callable: Py<PyAny>, deadline: Instant) {
+        let id = self.new_id();
+        lock(&self.targets).insert(id, Target::Call(callable));
+        self.push_deadline(id, deadline);
+    }
+
+    fn push_deadline(&self, id: u64, deadline: Instant) {
+        let seq = self.new_id();
+        lock(&self.timers).push(Reverse((deadline, seq, id)));
+        self.nudge();
+    }
+
+    pub fn cancel(&self, id: u64) {
+        let t = lock(&self.targets).remove(&id);
+        drop(t);
+    }
+
+    pub fn timer_id(&self) -> u64 {
+        self.new_id()
+    }
+
+    /// How long the next wait may last: zero when work is queued, else
+    /// until the earliest live timer, else `None` (no limit).
+    pub fn next_timeout(&self) -> Option<Duration> {
+        if !lock(&self.recheck).is_empty() || !lock(&self.posted).is_empty() {
+            return Some(Duration::ZERO);
+        }
+        let targets = lock(&self.targets);
+        let mut timers = lock(&self.timers);
+        while let Some(Reverse((deadline, _, id))) = timers.peek() {
+            if targets.contains_key(id) {
+                return Some(deadline.saturating_duration_since(Instant::now()));
+            }
+            timers.pop();
+        }
+        None
+    }
+
+    /// One pass: wait up to `timeout` (None: until something happens), then
+    /// dispatch. Returns how many callbacks ran.
+    pub fn pass(&self, py: Python<'_>, timeout: Option<Duration>) -> PyResult<usize> {
+        let wait = match (timeout, self.next_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let polled = py.detach(|| {
+            let mut poll = lock(&self.poll);
+            let mut events = mio::Events::with_capacity(256);
+            poll.poll(&mut events, wait).map(|_| {
+                events
+                    .iter()
+                    .map(|e| e.token().0 as u64)
+                    .filter(|t| *t != WAKER.0 as u64)
+                    .collect::<Vec<u64>>()
+            })
+        });
+        let ready = match polled {
+            Ok(r) => r,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                py.check_signals()?;
+                Vec::new()
+            }
+            Err(e) => return Err(io_err(e)),
+        };
+        let mut ran = 0;
+        let posted = std::mem::take(&mut *lock(&self.posted));
+        for f in posted {
+            ran += 1;
+            f(py)?;
+        }
+        for token in ready {
+            ran += self.dispatch(py, token)?;
+        }
+        let again = std::mem::take(&mut *lock(&self.recheck));
+        for token in again {
+            ran += self.dispatch(py, token)?;
+        }
+        ran += self.fire_timers(py)?;
+        Ok(ran)
+    }
+
+    fn dispatch(&self, py: Python<'_>, token: u64) -> PyResult<usize> {
+        let weak = match lock(&self.targets).get(&token) {
+            Some(Target::Socket(w, queued)) => {
+                // From here on a new read must queue a new re-check.
+                queued.store(false, Ordering::Release);
+                w.clone_ref(py)
+            }
+            _ => return Ok(0),
+        };
+        let Some(obj) = weak.bind(py).upgrade() else {
+            self.cancel(token);
+            return Ok(0);
+        };
+        let sock = obj.cast::<crate::socket::QAbstractSocket>()?;
+        sock.get().on_readable(py)
+    }
+
+    fn fire_timers(&self, py: Python<'_>) -> PyResult<usize> {
+        let now = Instant::now();
+        let mut due = Vec::new();
+        {
+            let mut timers = lock(&self.timers);
+            while let Some(Reverse((deadline, _, id))) = timers.peek().copied() {
+                if deadline > now {
+                    break;
+                }
+                timers.pop();
+                due.push((deadline, id));
+            }
+        }
+        let mut ran = 0;
+        for (deadline, id) in due {
+            let target = {
+                let mut targets = lock(&self.targets);
+                match targets.get(&id) {
+                    Some(Target::Timer(w)) => Some(Target::Timer(w.clone_ref(py))),
+                    Some(Target::Call(_)) => targets.remove(&id),
+                    _ => None,
+                }
+            };
+            match target {
+                Some(Target::Timer(w)) => {
+                    if let Some(obj) = w.bind(py).upgrade() {
+                        let timer = obj.cast::<crate::timer::QTimer>()?;
+                        ran += crate::timer::QTimer::fire(timer, id, deadline)?;
+                    } else {
+                        self.cancel(id);
+                    }
+                }
+                Some(Target::Call(c)) => {
+                    ran += 1;
+                    if let Err(e) = c.bind(py).call0() {
+                        if !e.is_instance_of::<pyo3::exceptions::PyException>(py) {
+                            return Err(e);
+                        }
+                        e.print(py);
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(ran)
+    }
+}
+
+/// `_qudp._reactor_fd()`: the poll descriptor of this thread's reactor, for
+/// host loops (asyncio's add_reader).
+#[pyfunction]
+fn _reactor_fd() -> PyResult<i64> {
+    Ok(current_py()?.raw_fd())
+}
+
+/// `_qudp._reactor_pass()`: dispatch what is ready without waiting; returns
+/// the seconds until the reactor needs a pass again (None: only when the
+/// poll descriptor becomes readable).
+#[pyfunction]
+fn _reactor_pass(py: Python<'_>) -> PyResult<Option<f64>> {
+    let r = current_py()?;
+    r.pass(py, Some(Duration::ZERO))?;
+    Ok(r.next_timeout().map(|d| d.as_secs_f64()))
+}
+
+/// `_qudp._reactor_hosted(on)`: a host loop starts or stops driving us.
+#[pyfunction]
+fn _reactor_hosted(on: bool) -> PyResult<()> {
+    current_py()?.set_hosted(on);
+    Ok(())
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(_reactor_fd, m)?)?;
+    m.add_function(wrap_pyfunction!(_reactor_pass, m)?)?;
+    m.add_function(wrap_pyfunction!(_reactor_hosted, m)?)
+}

@@ -1,0 +1,256 @@
+//! `QTimer`: single-shot and repeating timers on the thread's reactor, with
+//! a `timeout` signal; `QTimer.singleShot(msec, callable)`.
+
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyTuple, PyWeakrefReference};
+use pyo3::{PyTraverseError, PyVisit};
+
+use crate::reactor::{current_py, Shared};
+use crate::signal::{lock, Signal};
+
+struct State {
+    interval_ms: i64,
+    single_shot: bool,
+    /// Id of the live schedule; None while inactive.
+    id: Option<u64>,
+    deadline: Option<Instant>,
+}
+
+#[pyclass(name = "QTimer", module = "qudp", subclass, frozen, weakref, dict)]
+pub struct QTimer {
+    state: Mutex<State>,
+    reactor: Arc<Shared>,
+    timeout: OnceLock<Py<Signal>>,
+}
+
+fn ms(v: i64) -> Duration {
+    Duration::from_millis(v.max(0) as u64)
+}
+
+impl QTimer {
+    fn schedule(slf: &Bound<'_, Self>, deadline: Instant) -> PyResult<()> {
+        let me = slf.get();
+        let id = me.reactor.timer_id();
+        {
+            let mut st = lock(&me.state);
+            if let Some(old) = st.id.take() {
+                me.reactor.cancel(old);
+            }
+            st.id = Some(id);
+            st.deadline = Some(deadline);
+        }
+        let weak = PyWeakrefReference::new(slf.as_any())?.unbind();
+        me.reactor.schedule_timer(id, weak, deadline);
+        Ok(())
+    }
+
+    /// Called by the reactor when schedule `id` is due.
+    pub fn fire(slf: &Bound<'_, Self>, id: u64, deadline: Instant) -> PyResult<usize> {
+        let me = slf.get();
+        let repeat = {
+            let mut st = lock(&me.state);
+            if st.id != Some(id) {
+                return Ok(0); // stopped or restarted since
+            }
+            if st.single_shot {
+                st.id = None;
+                st.deadline = None;
+                me.reactor.cancel(id);
+                None
+            } else {
+                // Keep the cadence; after a long stall, do not burst.
+                let next = deadline + ms(st.interval_ms);
+                let now = Instant::now();
+                Some(if next < now {
+                    now + ms(st.interval_ms)
+                } else {
+                    next
+                })
+            }
+        };
+        if let Some(next) = repeat {
+            let mut st = lock(&me.state);
+            st.deadline = Some(next);
+            drop(st);
+            // Same id, new deadline: the reactor keeps its weak target.
+            me.reactor
+                .schedule_timer(id, PyWeakrefReference::new(slf.as_any())?.unbind(), next);
+        }
+        if let Some(sig) = me.timeout.get() {
+            sig.get().fire(slf.py(), &[])?;
+        }
+        Ok(1)
+    }
+}
+
+#[pymethods]
+impl QTimer {
+    #[new]
+    #[pyo3(signature = (parent=None))]
+    fn py_new(parent: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
+        let _ = parent;
+        Ok(QTimer {
+            state: Mutex::new(State {
+                interval_ms: 0,
+                single_shot: false,
+                id: None,
+                deadline: None,
+            }),
+            reactor: current_py()?,
+            timeout: OnceLock::new(),
+        })
+    }
+
+    /// Accepts the constructor's arguments so subclasses can call
+    /// `super().__init__(parent)`.
+    #[pyo3(signature = (*args, **kwargs))]
+    fn __init__(&self, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, pyo3::types::PyDict>>) {
+        let _ = (args, kwargs);
+    }
+
+    /// Signal `timeout()`.
+    #[getter]
+    fn timeout(&self, py: Python<'_>) -> Py<Signal> {
+        self.timeout
+            .get_or_init(|| Py::new(py, Signal::new("timeout()", 0)).expect("allocate Signal"))
+            .clone_ref(py)
+    }
+
+    /// Start (or restart) the timer, with `msec` as the new interval if given.
+    #[pyo3(signature = (msec=None))]
+    fn start(slf: &Bound<'_, Self>, msec: Option<i64>) -> PyResult<()> {
+        let interval = {
+            let mut st = lock(&slf.get().state);
+            if let Some(m) = msec {
+                if m < 0 {
+                    return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                        "msec must be >= 0, got {m}"
+                    )));
+                }
+                st.interval_ms = m;
+            }
+            st.interval_ms
+        };
+        Self::schedule(slf, Instant::now() + ms(interval))
+    }
+
+    fn stop(&self) {
+        let mut st = lock(&self.state);
+        if let Some(id) = st.id.take() {
+            self.reactor.cancel(id);
+        }
+        st.deadline = None;
+    }
+
+    /// Set the interval; an active timer restarts with it, as in Qt.
+    fn setInterval(slf: &Bound<'_, Self>, msec: i64) -> PyResult<()> {
+        if msec < 0 {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "msec must be >= 0, got {msec}"
+            )));
+        }
+        let active = {
+            let mut st = lock(&slf.get().state);
+            st.interval_ms = msec;
+            st.id.is_some()
+        };
+        if active {
+            Self::schedule(slf, Instant::now() + ms(msec))?;
+        }
+        Ok(())
+    }
+
+    fn interval(&self) -> i64 {
+        lock(&self.state).interval_ms
+    }
+
+    fn setSingleShot(&self, singleShot: bool) {
+        lock(&self.state).single_shot = singleShot;
+    }
+
+    fn isSingleShot(&self) -> bool {
+        lock(&self.state).single_shot
+    }
+
+    fn isActive(&self) -> bool {
+        lock(&self.state).id.is_some()
+    }
+
+    /// Milliseconds until the next timeout, 0 if overdue, -1 if inactive.
+    fn remainingTime(&self) -> i64 {
+        match lock(&self.state).deadline {
+            Some(d) => d.saturating_duration_since(Instant::now()).as_millis() as i64,
+            None => -1,
+        }
+    }
+
+    fn timerId(&self) -> i64 {
+        lock(&self.state).id.map_or(-1, |i| i as i64)
+    }
+
+    /// `QTimer.singleShot(msec, callable)` or `(msec, context, callable)`:
+    /// call once after `msec` on this thread's loop.
+    #[staticmethod]
+    #[pyo3(signature = (msec, *args))]
+    fn singleShot(msec: i64, args: &Bound<'_, PyTuple>) -> PyResult<()> {
+        let callable = match args.len() {
+            1 => args.get_item(0)?,
+            2 => args.get_item(1)?,
+            n => {
+                return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                    "singleShot() takes (msec, callable) or (msec, context, callable), got {} arguments",
+                    n + 1
+                )))
+            }
+        };
+        let callable = match callable.cast::<Signal>() {
+            Ok(sig) => sig.getattr("emit")?,
+            Err(_) => callable,
+        };
+        if !callable.is_callable() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "callable must be callable, not {}",
+                callable.get_type().name()?
+            )));
+        }
+        if msec < 0 {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "msec must be >= 0, got {msec}"
+            )));
+        }
+        current_py()?.call_at(callable.unbind(), Instant::now() + ms(msec));
+        Ok(())
+    }
+
+    fn __repr__(&self) -> String {
+        let st = lock(&self.state);
+        format!(
+            "<QTimer {} interval={}ms{}>",
+            if st.id.is_some() { "active" } else { "inactive" },
+            st.interval_ms,
+            if st.single_shot { " single-shot" } else { "" }
+        )
+    }
+
+    fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if let Some(s) = self.timeout.get() {
+            visit.call(s)?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for QTimer {
+    fn drop(&mut self) {
+        if let Some(id) = lock(&self.state).id.take() {
+            self.reactor.cancel(id);
+        }
+    }
+}
+
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<QTimer>()
+}
