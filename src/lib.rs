@@ -14,6 +14,8 @@ mod datagram;
 mod enums;
 mod error;
 mod eventloop;
+mod interface;
+mod multicast;
 mod options;
 mod reactor;
 mod signal;
@@ -39,6 +41,7 @@ fn _qudp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     signal::register(m)?;
     datagram::register(m)?;
     socket::register(m)?;
+    interface::register(m)?;
     reactor::register(m)?;
     timer::register(m)?;
     eventloop::register(m)?;

@@ -22,9 +22,18 @@ pub fn set(sock: &Socket, v6: bool, option: i64, value: i64) -> io::Result<bool>
     match option {
         // Qt maps TypeOfServiceOption to IP_TOS only; IPv6 sockets have none.
         TYPE_OF_SERVICE if v6 => return Ok(false),
-        MULTICAST_TTL if v6 => sock.set_multicast_hops_v6(u)?,
+        MULTICAST_TTL if v6 => {
+            sock.set_multicast_hops_v6(u)?;
+            // Beyond Qt: a dual-stack socket sends IPv4 multicast with the
+            // IPv4 TTL (IP_MULTICAST_TTL), which Qt leaves at 1; set both.
+            // Where the OS refuses IPv4 options on IPv6 sockets, no harm.
+            let _ = sock.set_multicast_ttl_v4(u);
+        }
         MULTICAST_TTL => sock.set_multicast_ttl_v4(u)?,
-        MULTICAST_LOOPBACK if v6 => sock.set_multicast_loop_v6(u != 0)?,
+        MULTICAST_LOOPBACK if v6 => {
+            sock.set_multicast_loop_v6(u != 0)?;
+            let _ = sock.set_multicast_loop_v4(u != 0); // as for the TTL above
+        }
         MULTICAST_LOOPBACK => sock.set_multicast_loop_v4(u != 0)?,
         TYPE_OF_SERVICE => sock.set_tos_v4(u)?,
         KEEP_ALIVE => sock.set_keepalive(u != 0)?,

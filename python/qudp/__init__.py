@@ -14,7 +14,9 @@ from ._qudp import (
     QAbstractSocket,
     QEventLoop,
     QHostAddress,
+    QNetworkAddressEntry,
     QNetworkDatagram,
+    QNetworkInterface,
     QTimer,
     QUdpSocket,
     Signal,
@@ -25,6 +27,8 @@ from .enums import (
 from .enums import (
     BindFlag,
     ConversionModeFlag,
+    InterfaceFlag,
+    InterfaceType,
     NetworkLayerProtocol,
     OpenModeFlag,
     PauseMode,
@@ -41,7 +45,9 @@ __all__ = [
     "QAbstractSocket",
     "QEventLoop",
     "QHostAddress",
+    "QNetworkAddressEntry",
     "QNetworkDatagram",
+    "QNetworkInterface",
     "QTimer",
     "QUdpSocket",
     "Signal",
@@ -81,6 +87,7 @@ _attach(
     (SpecialAddress, ConversionModeFlag),
     {"ConversionMode": ConversionModeFlag},
 )
+_attach(QNetworkInterface, (InterfaceFlag, InterfaceType), {"InterfaceFlags": InterfaceFlag})
 _attach(QEventLoop, (ProcessEventsFlag,), {"ProcessEventsFlags": ProcessEventsFlag})
 # QHostAddress also carries the protocol names (QHostAddress.IPv4Protocol).
 for _name, _member in NetworkLayerProtocol.__members__.items():

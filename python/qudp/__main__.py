@@ -3,6 +3,11 @@
 qudp demo                      a sender and a receiver on loopback
 qudp listen PORT [--bind ADDR] print each datagram with its sender (like nc -u -l)
 qudp send HOST PORT MESSAGE    send one datagram
+qudp interfaces                list interfaces and addresses, like `ip addr`
+qudp broadcast-sender          Qt's broadcast examples (examples/ has the
+qudp broadcast-receiver          same programs as standalone scripts)
+qudp multicast-sender          Qt's multicast examples: --group4/--group6,
+qudp multicast-receiver          --port, --ttl (sender), --iface, --source, --all
 """
 
 from __future__ import annotations
@@ -10,9 +15,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
-from . import QAbstractSocket, QHostAddress, QUdpSocket
+from . import QAbstractSocket, QHostAddress, QNetworkInterface, QUdpSocket
 
 
 def _addr(text: str) -> QHostAddress:
@@ -109,6 +115,183 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if len(got) == count and in_order else 1
 
 
+_FLAG_NAMES = ("IsUp", "IsRunning", "CanBroadcast", "IsLoopBack", "IsPointToPoint", "CanMulticast")
+
+
+def cmd_interfaces(args: argparse.Namespace) -> int:
+    """Interfaces as `ip addr` shows them, in QNetworkInterface's terms."""
+    for i in QNetworkInterface.allInterfaces():
+        flags = ",".join(n for n in _FLAG_NAMES if i.flags() & getattr(QNetworkInterface, n))
+        print(
+            f"{i.index()}: {i.name()}: <{flags}> mtu {i.maximumTransmissionUnit()} "
+            f"type {i.type().name}"
+        )
+        if i.humanReadableName() != i.name():
+            print(f"    alias {i.humanReadableName()}")
+        if i.hardwareAddress():
+            print(f"    link {i.hardwareAddress()}")
+        for e in i.addressEntries():
+            ip = e.ip()
+            fam = "inet6" if ip.protocol() == QHostAddress.IPv6Protocol else "inet"
+            line = f"    {fam} {ip.toString()}/{e.prefixLength()}"
+            if not e.broadcast().isNull():
+                line += f" brd {e.broadcast().toString()}"
+            print(line)
+    return 0
+
+
+def _wait_any(socks: Sequence[QUdpSocket], ms: int) -> None:
+    for s in socks:
+        if s.hasPendingDatagrams() or s.waitForReadyRead(ms):
+            return
+
+
+def cmd_broadcast_sender(args: argparse.Namespace) -> int:
+    sock = QUdpSocket()
+    print(f"Ready to broadcast datagrams on port {args.port}", flush=True)
+    for n in range(1, args.count + 1) if args.count else _forever():
+        print(f"Now broadcasting datagram {n}", flush=True)
+        if sock.writeDatagram(f"Broadcast message {n}".encode(), args.address, args.port) < 0:
+            print(f"qudp: broadcast failed: {sock.errorString()}", file=sys.stderr)
+            return 1
+        time.sleep(args.interval)
+    return 0
+
+
+def _forever() -> Iterator[int]:
+    n = 1
+    while True:
+        yield n
+        n += 1
+
+
+def cmd_broadcast_receiver(args: argparse.Namespace) -> int:
+    sock = QUdpSocket()
+    if not sock.bind(args.port, QUdpSocket.ShareAddress):
+        print(f"qudp: cannot bind port {args.port}: {sock.errorString()}", file=sys.stderr)
+        return 1
+    print(f"Listening for broadcasted messages on port {args.port}", flush=True)
+    received, deadline = 0, time.monotonic() + args.timeout
+    while (args.count == 0 or received < args.count) and time.monotonic() < deadline:
+        _wait_any([sock], 200)
+        while sock.hasPendingDatagrams():
+            print(f'Received datagram: "{_show(bytes(sock.receiveDatagram().data()))}"', flush=True)
+            received += 1
+    return 0
+
+
+def _iface(name: str | None) -> QNetworkInterface:
+    if name is None:
+        return QNetworkInterface()
+    i = QNetworkInterface.interfaceFromName(name)
+    if not i.isValid():
+        raise SystemExit(f"qudp: no interface {name!r}")
+    return i
+
+
+def cmd_multicast_sender(args: argparse.Namespace) -> int:
+    s4, s6 = QUdpSocket(), QUdpSocket()
+    s4.bind(QHostAddress(QHostAddress.AnyIPv4), 0)
+    s6.bind(QHostAddress(QHostAddress.AnyIPv6), s4.localPort())
+    has6 = s6.state() == QAbstractSocket.BoundState
+    if args.iface:
+        s4.setMulticastInterface(_iface(args.iface))
+        s6.setMulticastInterface(_iface(args.iface))
+    s4.setSocketOption(QAbstractSocket.MulticastTtlOption, args.ttl)
+    g4, g6 = args.group4.toString(), args.group6.toString()
+    if has6:
+        print(f"Ready to multicast datagrams to groups {g4} and [{g6}] on port {args.port}")
+    else:
+        print(f"IPv6 failed. Ready to multicast datagrams to group {g4} on port {args.port}")
+    sys.stdout.flush()
+    for n in range(1, args.count + 1) if args.count else _forever():
+        print(f"Now sending datagram {n}", flush=True)
+        data = f"Multicast message {n}".encode()
+        if s4.writeDatagram(data, args.group4, args.port) < 0:
+            print(f"qudp: IPv4: {s4.errorString()}", file=sys.stderr)
+        if has6 and s6.writeDatagram(data, args.group6, args.port) < 0:
+            print(f"qudp: IPv6: {s6.errorString()}", file=sys.stderr)
+        time.sleep(args.interval)
+    return 0
+
+
+def cmd_multicast_receiver(args: argparse.Namespace) -> int:
+    src = args.source
+    src6 = src is not None and src.protocol() == QHostAddress.IPv6Protocol
+
+    def join(sock: QUdpSocket, group: QHostAddress, v6: bool) -> bool:
+        if src is not None and src6 != v6:
+            return False
+        if args.all:
+            return bool(sock.joinMulticastGroupOnAllInterfaces(group, source=src))
+        return sock.joinMulticastGroup(group, _iface(args.iface), source=src)
+
+    s4, s6 = QUdpSocket(), QUdpSocket()
+    share = QUdpSocket.ShareAddress
+    ok4 = s4.bind(QHostAddress.AnyIPv4, args.port, share) and join(s4, args.group4, False)
+    ok6 = s6.bind(QHostAddress.AnyIPv6, args.port, share) and join(s6, args.group6, True)
+    if ok4 and ok6:
+        print("Listening for multicast messages on both IPv4 and IPv6", flush=True)
+    elif ok4 or ok6:
+        print(f"Listening for multicast messages on IPv{4 if ok4 else 6} only", flush=True)
+    else:
+        print("qudp: could not join either group", file=sys.stderr)
+        return 1
+    received, deadline = 0, time.monotonic() + args.timeout
+    while (args.count == 0 or received < args.count) and time.monotonic() < deadline:
+        _wait_any([s4, s6], 50)
+        while s4.hasPendingDatagrams():
+            data, _host, _port = s4.readDatagram(s4.pendingDatagramSize())
+            print(f'Received IPv4 datagram: "{_show(data)}"', flush=True)
+            received += 1
+        while s6.hasPendingDatagrams():
+            d = s6.receiveDatagram()
+            print(
+                f"Received IPv6 datagram from [{d.senderAddress().toString()}]:"
+                f'{d.senderPort()}: "{_show(bytes(d.data()))}"',
+                flush=True,
+            )
+            received += 1
+    return 0
+
+
+def _examples(sub: Any) -> None:
+    i = sub.add_parser("interfaces", help="list interfaces and addresses (like ip addr)")
+    i.set_defaults(func=cmd_interfaces)
+
+    def bounded(q: argparse.ArgumentParser, receiver: bool) -> None:
+        q.add_argument("--port", type=_port, default=45454, help="UDP port (default 45454)")
+        if receiver:
+            q.add_argument("--count", type=int, default=0, help="stop after N datagrams")
+            q.add_argument("--timeout", type=float, default=60, help="stop after S seconds")
+        else:
+            q.add_argument("--count", type=int, default=5, help="datagrams to send (0: forever)")
+            q.add_argument("--interval", type=float, default=1.0, help="seconds between them")
+
+    bs = sub.add_parser("broadcast-sender", help="Qt's broadcast sender example")
+    bs.add_argument("--address", type=_addr, default=QHostAddress(QHostAddress.Broadcast))
+    bounded(bs, False)
+    bs.set_defaults(func=cmd_broadcast_sender)
+    br = sub.add_parser("broadcast-receiver", help="Qt's broadcast receiver example")
+    bounded(br, True)
+    br.set_defaults(func=cmd_broadcast_receiver)
+    for name, func, receiver in (
+        ("multicast-sender", cmd_multicast_sender, False),
+        ("multicast-receiver", cmd_multicast_receiver, True),
+    ):
+        m = sub.add_parser(name, help=f"Qt's {name.replace('-', ' ')} example")
+        m.add_argument("--group4", type=_addr, default=QHostAddress("239.255.43.21"))
+        m.add_argument("--group6", type=_addr, default=QHostAddress("ff12::2115"))
+        m.add_argument("--iface", help="interface name (default: the one routes pick)")
+        if receiver:
+            m.add_argument("--source", type=_addr, help="only this sender (SSM, beyond Qt)")
+            m.add_argument("--all", action="store_true", help="join on every interface")
+        else:
+            m.add_argument("--ttl", type=int, default=1, help="IPv4 multicast TTL (default 1)")
+        bounded(m, receiver)
+        m.set_defaults(func=func)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="qudp", description="Qt's QUdpSocket for Python: command line."
@@ -130,6 +313,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     send.add_argument("port", type=_port)
     send.add_argument("message")
     send.set_defaults(func=cmd_send)
+    _examples(sub)
     args = p.parse_args(argv)
     try:
         return int(args.func(args))

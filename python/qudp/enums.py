@@ -124,6 +124,33 @@ class ConversionModeFlag(Flag):
     TolerantConversion = 0xFF
 
 
+class InterfaceFlag(Flag):
+    IsUp = 0x1
+    IsRunning = 0x2
+    CanBroadcast = 0x4
+    IsLoopBack = 0x8
+    IsPointToPoint = 0x10
+    CanMulticast = 0x20
+
+
+class InterfaceType(Enum):
+    Unknown = 0
+    Loopback = 1
+    Virtual = 2
+    Ethernet = 3
+    Slip = 4
+    CanBus = 5
+    Ppp = 6
+    Fddi = 7
+    Wifi = 8
+    Ieee80211 = 8  # an alias of Wifi, as in Qt
+    Phonet = 9
+    Ieee802154 = 10
+    SixLoWPAN = 11
+    Ieee80216 = 12
+    Ieee1394 = 13
+
+
 class ProcessEventsFlag(Flag):
     AllEvents = 0x00
     ExcludeUserInputEvents = 0x01
@@ -149,6 +176,8 @@ for _cls in _socket_enums:
     _nest(_cls, "QAbstractSocket")
 for _cls in (SpecialAddress, ConversionModeFlag):
     _nest(_cls, "QHostAddress")
+for _cls in (InterfaceFlag, InterfaceType):
+    _nest(_cls, "QNetworkInterface")
 _nest(ProcessEventsFlag, "QEventLoop")
 del _cls, _socket_enums
 
@@ -164,5 +193,7 @@ ALL: dict[str, type[Enum]] = {
     "OpenModeFlag": OpenModeFlag,
     "SpecialAddress": SpecialAddress,
     "ConversionModeFlag": ConversionModeFlag,
+    "InterfaceFlag": InterfaceFlag,
+    "InterfaceType": InterfaceType,
     "ProcessEventsFlag": ProcessEventsFlag,
 }

@@ -739,3 +739,383 @@ fn send_mmsg(sock: &Socket, msgs: &[&[u8]], dest: &SockAddr) -> io::Result<usize
         Ok(r as usize)
     }
 }
+
+// ---- Interfaces (QNetworkInterface) ------------------------------------
+
+/// The name of interface `index` (if_indextoname), None if there is none.
+pub fn interface_name(index: u32) -> Option<String> {
+    let mut buf = [0 as libc::c_char; libc::IF_NAMESIZE];
+    // SAFETY: buf has IF_NAMESIZE bytes as if_indextoname requires.
+    let p = unsafe { libc::if_indextoname(index, buf.as_mut_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: on success if_indextoname wrote a NUL-terminated name into buf.
+    Some(
+        unsafe { CStr::from_ptr(buf.as_ptr()) }
+            .to_string_lossy()
+            .into_owned(),
+    )
+}
+
+/// IFF_* → Qt's InterfaceFlag bits (qnetworkinterface_unix.cpp convertFlags).
+fn qt_flags(f: libc::c_uint) -> u32 {
+    use crate::interface::flag;
+    let f = f as libc::c_int;
+    let map = [
+        (libc::IFF_UP, flag::IS_UP),
+        (libc::IFF_RUNNING, flag::IS_RUNNING),
+        (libc::IFF_BROADCAST, flag::CAN_BROADCAST),
+        (libc::IFF_LOOPBACK, flag::IS_LOOPBACK),
+        (libc::IFF_POINTOPOINT, flag::IS_POINT_TO_POINT),
+        (libc::IFF_MULTICAST, flag::CAN_MULTICAST),
+    ];
+    map.iter()
+        .filter(|(b, _)| f & b != 0)
+        .fold(0, |acc, (_, q)| acc | q)
+}
+
+/// Address and prefix length from a sockaddr the OS handed out.
+///
+/// # Safety
+/// `sa` is null or points to a sockaddr of the family it names.
+unsafe fn ip_of(sa: *const libc::sockaddr) -> Option<IpAddr> {
+    if sa.is_null() {
+        return None;
+    }
+    // SAFETY: the caller guarantees a valid sockaddr; the family tells the
+    // concrete type, read unaligned as getifaddrs gives no alignment promise.
+    unsafe {
+        match libc::c_int::from((*sa).sa_family) {
+            libc::AF_INET => {
+                let a: libc::sockaddr_in = std::ptr::read_unaligned(sa.cast());
+                Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr))))
+            }
+            libc::AF_INET6 => {
+                let a: libc::sockaddr_in6 = std::ptr::read_unaligned(sa.cast());
+                Some(IpAddr::V6(Ipv6Addr::from(a.sin6_addr.s6_addr)))
+            }
+            _ => None,
+        }
+    }
+}
+
+fn prefix_of(mask: Option<IpAddr>) -> Option<u8> {
+    let bits = match mask? {
+        IpAddr::V4(m) => u128::from(u32::from(m)) << 96,
+        IpAddr::V6(m) => u128::from(m),
+    };
+    let ones = bits.leading_ones();
+    (ones == 128 || bits << ones == 0).then_some(ones as u8)
+}
+
+/// Link-layer facts for one interface: hardware address, Qt type, MTU.
+#[derive(Default)]
+struct Link {
+    hw: Vec<u8>,
+    kind: i64,
+    mtu: i32,
+}
+
+/// Linux: the AF_PACKET entry's sockaddr_ll gives the ARPHRD type and the
+/// hardware address; Qt's probeIfType maps the type, telling Wi-Fi from
+/// Ethernet with SIOCGIWMODE; the MTU comes from SIOCGIFMTU.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn link_of(ifa: &libc::ifaddrs, name: &CStr) -> Option<(u32, Link)> {
+    use crate::interface::kind;
+    if ifa.ifa_addr.is_null() {
+        return None;
+    }
+    // SAFETY: ifa_addr is non-null and getifaddrs keeps it alive.
+    if libc::c_int::from(unsafe { (*ifa.ifa_addr).sa_family }) != libc::AF_PACKET {
+        return None;
+    }
+    // SAFETY: an AF_PACKET address is a sockaddr_ll.
+    let ll: libc::sockaddr_ll = unsafe { std::ptr::read_unaligned(ifa.ifa_addr.cast()) };
+    let len = usize::from(ll.sll_halen).min(ll.sll_addr.len());
+    let ioctl = |req: libc::c_ulong| -> Option<libc::ifreq> {
+        // SAFETY: ifreq is plain old data; all-zero is valid.
+        let mut r: libc::ifreq = unsafe { MaybeUninit::zeroed().assume_init() };
+        for (d, s) in r
+            .ifr_name
+            .iter_mut()
+            .zip(name.to_bytes().iter().take(libc::IFNAMSIZ - 1))
+        {
+            *d = *s as libc::c_char;
+        }
+        // SAFETY: a throwaway datagram socket for the interface ioctls.
+        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+        if fd < 0 {
+            return None;
+        }
+        // SAFETY: r is a valid ifreq for these read-only requests.
+        let ok = unsafe { libc::ioctl(fd, req as _, &mut r) } >= 0;
+        // SAFETY: fd was opened above and is closed once.
+        unsafe { libc::close(fd) };
+        ok.then_some(r)
+    };
+    // Qt's probeIfType (qnetworkinterface_linux.cpp).
+    let kind = match ll.sll_hatype {
+        libc::ARPHRD_LOOPBACK => kind::LOOPBACK,
+        libc::ARPHRD_ETHER if ioctl(libc::SIOCGIWMODE).is_some() => kind::WIFI,
+        libc::ARPHRD_ETHER => kind::ETHERNET,
+        libc::ARPHRD_SLIP | libc::ARPHRD_CSLIP | libc::ARPHRD_SLIP6 | libc::ARPHRD_CSLIP6 => kind::SLIP,
+        libc::ARPHRD_CAN => kind::CAN_BUS,
+        libc::ARPHRD_PPP => kind::PPP,
+        libc::ARPHRD_FDDI => kind::FDDI,
+        libc::ARPHRD_IEEE80211 | libc::ARPHRD_IEEE80211_PRISM | libc::ARPHRD_IEEE80211_RADIOTAP => kind::WIFI,
+        libc::ARPHRD_IEEE802154 => kind::IEEE802154,
+        820 | 821 => kind::PHONET, // ARPHRD_PHONET, ARPHRD_PHONET_PIPE
+        825 => kind::SIX_LOWPAN,   // ARPHRD_6LOWPAN
+        libc::ARPHRD_TUNNEL | libc::ARPHRD_TUNNEL6 | libc::ARPHRD_NONE | libc::ARPHRD_VOID => kind::VIRTUAL,
+        _ => kind::UNKNOWN,
+    };
+    // SAFETY: SIOCGIFMTU filled the ifru_mtu member of the union.
+    let mtu = ioctl(libc::SIOCGIFMTU).map_or(0, |r| unsafe { r.ifr_ifru.ifru_mtu });
+    let link = Link {
+        hw: ll.sll_addr[..len].to_vec(),
+        kind,
+        mtu,
+    };
+    Some((ll.sll_ifindex as u32, link))
+}
+
+/// macOS / iOS: the AF_LINK entry's sockaddr_dl gives the type and the
+/// hardware address, its ifa_data (struct if_data) the MTU.
+#[cfg(target_vendor = "apple")]
+fn link_of(ifa: &libc::ifaddrs, _name: &CStr) -> Option<(u32, Link)> {
+    use crate::interface::kind;
+    if ifa.ifa_addr.is_null() {
+        return None;
+    }
+    // SAFETY: ifa_addr is non-null and getifaddrs keeps it alive.
+    if libc::c_int::from(unsafe { (*ifa.ifa_addr).sa_family }) != libc::AF_LINK {
+        return None;
+    }
+    // SAFETY: an AF_LINK address is a sockaddr_dl, possibly longer than the
+    // struct (sdl_data runs on): read the header, then the bytes it counts.
+    let dl: libc::sockaddr_dl = unsafe { std::ptr::read_unaligned(ifa.ifa_addr.cast()) };
+    let start = std::mem::offset_of!(libc::sockaddr_dl, sdl_data) + usize::from(dl.sdl_nlen);
+    let hw = (0..usize::from(dl.sdl_alen))
+        // SAFETY: sdl_len covers name and address bytes.
+        .map(|i| unsafe { *ifa.ifa_addr.cast::<u8>().add(start + i) })
+        .collect();
+    // Qt's qnetworkinterface_unix.cpp (BSD branch) type mapping, IFT_*.
+    let kind = match dl.sdl_type {
+        0x06 => kind::ETHERNET,       // IFT_ETHER
+        0x18 => kind::LOOPBACK,       // IFT_LOOP
+        0x17 => kind::PPP,            // IFT_PPP
+        0x1c => kind::SLIP,           // IFT_SLIP
+        0x0f => kind::FDDI,           // IFT_FDDI
+        0x47 => kind::WIFI,           // IFT_IEEE80211
+        0x90 => kind::IEEE1394,       // IFT_IEEE1394
+        0x37 | 0x39 => kind::VIRTUAL, // IFT_GIF, IFT_STF
+        _ => kind::UNKNOWN,
+    };
+    let mtu = if ifa.ifa_data.is_null() {
+        0
+    } else {
+        // SAFETY: for AF_LINK entries ifa_data points to a struct if_data.
+        let d: libc::if_data = unsafe { std::ptr::read_unaligned(ifa.ifa_data.cast()) };
+        d.ifi_mtu as i32
+    };
+    Some((u32::from(dl.sdl_index), Link { hw, kind, mtu }))
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+fn link_of(_ifa: &libc::ifaddrs, _name: &CStr) -> Option<(u32, Link)> {
+    None
+}
+
+/// The broadcast address of an entry, where the OS keeps one (the field is
+/// shared with the point-to-point peer, so only on broadcast interfaces).
+/// glibc puts the address itself there when the kernel has no
+/// IFA_BROADCAST; that counts as none, so Qt's `ip | ~netmask` applies.
+fn broadcast_of(ifa: &libc::ifaddrs, ip: Option<IpAddr>) -> Option<Ipv4Addr> {
+    let f = ifa.ifa_flags as libc::c_int;
+    if f & libc::IFF_BROADCAST == 0 || f & libc::IFF_POINTOPOINT != 0 {
+        return None;
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let p = ifa.ifa_ifu;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let p = ifa.ifa_dstaddr;
+    // SAFETY: getifaddrs keeps the pointed-to sockaddr alive.
+    match unsafe { ip_of(p) }? {
+        IpAddr::V4(a) if !a.is_unspecified() && Some(IpAddr::V4(a)) != ip => Some(a),
+        _ => None,
+    }
+}
+
+/// Every interface with its addresses, from getifaddrs(3): interfaces in
+/// the order the OS lists them (the link entries come first), each
+/// address attached by interface index, so IPv4 labels ("eth0:1") land
+/// on their interface as in Qt.
+pub fn interfaces() -> io::Result<Vec<crate::interface::Iface>> {
+    use crate::interface::{hw_string, Entry, Iface};
+    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
+    // SAFETY: getifaddrs fills head with a list we free below.
+    if unsafe { libc::getifaddrs(&mut head) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut out: Vec<Iface> = Vec::new();
+    let mut p = head;
+    while !p.is_null() {
+        // SAFETY: p is a node of the list getifaddrs returned.
+        let ifa = unsafe { &*p };
+        p = ifa.ifa_next;
+        if ifa.ifa_name.is_null() {
+            continue;
+        }
+        // SAFETY: ifa_name is a NUL-terminated string owned by the list.
+        let cname = unsafe { CStr::from_ptr(ifa.ifa_name) };
+        let link = link_of(ifa, cname);
+        let index = match &link {
+            Some((i, _)) => *i,
+            // SAFETY: cname is NUL-terminated; if_nametoindex only reads it
+            // (Linux strips an IPv4 label after ':' itself).
+            None => unsafe { libc::if_nametoindex(cname.as_ptr()) },
+        };
+        if index == 0 {
+            continue;
+        }
+        let pos = match out.iter().position(|i| i.index == index) {
+            Some(pos) => pos,
+            None => {
+                let name = interface_name(index).unwrap_or_else(|| {
+                    let n = cname.to_string_lossy();
+                    n.split(':').next().unwrap_or_default().to_owned()
+                });
+                out.push(Iface {
+                    index,
+                    name,
+                    ..Iface::default()
+                });
+                out.len() - 1
+            }
+        };
+        let iface = &mut out[pos];
+        iface.flags |= qt_flags(ifa.ifa_flags);
+        if let Some((_, l)) = link {
+            iface.hw = hw_string(&l.hw);
+            iface.kind = l.kind;
+            iface.mtu = l.mtu;
+            continue;
+        }
+        // SAFETY: getifaddrs keeps ifa_addr / ifa_netmask alive until freed.
+        let (ip, mask) = unsafe { (ip_of(ifa.ifa_addr), ip_of(ifa.ifa_netmask)) };
+        if let Some(ip) = ip {
+            iface
+                .entries
+                .push(Entry::new(ip, prefix_of(mask), broadcast_of(ifa, Some(ip))));
+        }
+    }
+    // SAFETY: head came from getifaddrs and is freed once.
+    unsafe { libc::freeifaddrs(head) };
+    Ok(out)
+}
+
+// ---- Multicast group requests (RFC 3678) --------------------------------
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+mod mcast {
+    pub const JOIN_GROUP: libc::c_int = libc::MCAST_JOIN_GROUP;
+    pub const LEAVE_GROUP: libc::c_int = libc::MCAST_LEAVE_GROUP;
+    pub const JOIN_SOURCE_GROUP: libc::c_int = libc::MCAST_JOIN_SOURCE_GROUP;
+    pub const LEAVE_SOURCE_GROUP: libc::c_int = libc::MCAST_LEAVE_SOURCE_GROUP;
+
+    /// <netinet/in.h> struct group_source_req (and group_req, its prefix).
+    #[repr(C)]
+    pub struct GroupSourceReq {
+        pub interface: u32,
+        pub group: libc::sockaddr_storage,
+        pub source: libc::sockaddr_storage,
+    }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+mod mcast {
+    // The BSDs and macOS number these 80..83 (<netinet/in.h>).
+    pub const JOIN_GROUP: libc::c_int = 80;
+    pub const LEAVE_GROUP: libc::c_int = 81;
+    pub const JOIN_SOURCE_GROUP: libc::c_int = 82;
+    pub const LEAVE_SOURCE_GROUP: libc::c_int = 83;
+
+    /// macOS declares the group requests under `#pragma pack(4)`.
+    #[cfg_attr(target_vendor = "apple", repr(C, packed(4)))]
+    #[cfg_attr(not(target_vendor = "apple"), repr(C))]
+    pub struct GroupSourceReq {
+        pub interface: u32,
+        pub group: libc::sockaddr_storage,
+        pub source: libc::sockaddr_storage,
+    }
+}
+
+fn storage_of(ip: IpAddr) -> libc::sockaddr_storage {
+    // SAFETY: sockaddr_storage is plain old data; all-zero is valid.
+    let mut st: libc::sockaddr_storage = unsafe { MaybeUninit::zeroed().assume_init() };
+    let sa = SockAddr::from(SocketAddr::new(ip, 0));
+    // SAFETY: sa holds sa.len() valid bytes, which fit a sockaddr_storage.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            sa.as_ptr().cast::<u8>(),
+            (&mut st as *mut libc::sockaddr_storage).cast::<u8>(),
+            (sa.len() as usize).min(size_of::<libc::sockaddr_storage>()),
+        )
+    };
+    st
+}
+
+/// Join or leave `group` on interface `ifindex` (0: the kernel picks by
+/// route), for one `source` only when given: MCAST_JOIN_GROUP,
+/// MCAST_LEAVE_GROUP, MCAST_JOIN_SOURCE_GROUP, MCAST_LEAVE_SOURCE_GROUP
+/// (RFC 3678 §5.2), at the IPv6 level on an AF_INET6 socket and the IPv4
+/// level otherwise. Naming the interface by index means it needs no IPv4
+/// address, unlike IP_ADD_MEMBERSHIP.
+pub fn group_request(
+    sock: &Socket,
+    v6_socket: bool,
+    join: bool,
+    ifindex: u32,
+    group: IpAddr,
+    source: Option<IpAddr>,
+) -> io::Result<()> {
+    let name = match (join, source.is_some()) {
+        (true, false) => mcast::JOIN_GROUP,
+        (false, false) => mcast::LEAVE_GROUP,
+        (true, true) => mcast::JOIN_SOURCE_GROUP,
+        (false, true) => mcast::LEAVE_SOURCE_GROUP,
+    };
+    let level = if v6_socket {
+        libc::IPPROTO_IPV6
+    } else {
+        libc::IPPROTO_IP
+    };
+    let req = mcast::GroupSourceReq {
+        interface: ifindex,
+        group: storage_of(group),
+        // SAFETY: all-zero sockaddr_storage is valid (unused for group_req).
+        source: source.map_or_else(|| unsafe { MaybeUninit::zeroed().assume_init() }, storage_of),
+    };
+    // A group_req is the group_source_req without its source.
+    let len = if source.is_some() {
+        size_of::<mcast::GroupSourceReq>()
+    } else {
+        size_of::<mcast::GroupSourceReq>() - size_of::<libc::sockaddr_storage>()
+    };
+    // SAFETY: req is a live, initialised request of at least `len` bytes.
+    let r = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            level,
+            name,
+            (&req as *const mcast::GroupSourceReq).cast(),
+            len as libc::socklen_t,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}

@@ -241,3 +241,233 @@ pub fn send_batch(sock: &Socket, payloads: &[&[u8]], dest: &socket2::SockAddr) -
     }
     (payloads.len(), None)
 }
+
+// ---- Interfaces (QNetworkInterface) ------------------------------------
+
+use windows_sys::Win32::NetworkManagement::IpHelper as iphlp;
+
+/// The name of interface `index` (if_indextoname), None if there is none.
+pub fn interface_name(index: u32) -> Option<String> {
+    let mut buf = [0u8; 257];
+    // SAFETY: buf is larger than IF_NAMESIZE (256 + NUL).
+    let p = unsafe { iphlp::if_indextoname(index, buf.as_mut_ptr()) };
+    if p.is_null() {
+        return None;
+    }
+    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
+    Some(String::from_utf8_lossy(&buf[..end]).into_owned())
+}
+
+fn wide(p: *const u16) -> String {
+    if p.is_null() {
+        return String::new();
+    }
+    // SAFETY: p is a NUL-terminated UTF-16 string owned by the adapter list.
+    let len = (0..).take_while(|&i| unsafe { *p.add(i) } != 0).count();
+    // SAFETY: the first `len` units were just read.
+    String::from_utf16_lossy(unsafe { std::slice::from_raw_parts(p, len) })
+}
+
+/// A SOCKET_ADDRESS's IP, through socket2's sockaddr decoding.
+fn ip_of(sa: &ws::SOCKET_ADDRESS) -> Option<std::net::IpAddr> {
+    if sa.lpSockaddr.is_null() || sa.iSockaddrLength <= 0 {
+        return None;
+    }
+    let mut st = socket2::SockAddrStorage::zeroed();
+    let len = (sa.iSockaddrLength as usize).min(std::mem::size_of::<socket2::SockAddrStorage>());
+    // SAFETY: lpSockaddr holds iSockaddrLength bytes; st has room for `len`.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            sa.lpSockaddr.cast::<u8>(),
+            (&mut st as *mut socket2::SockAddrStorage).cast::<u8>(),
+            len,
+        )
+    };
+    // SAFETY: st holds a sockaddr of `len` bytes copied from the OS.
+    let addr = unsafe { socket2::SockAddr::new(st, len as socket2::socklen_t) };
+    addr.as_socket().map(|s| s.ip())
+}
+
+/// Every adapter with its unicast addresses, from GetAdaptersAddresses, as
+/// Qt's qnetworkinterface_win.cpp reads it: the LUID name
+/// (ConvertInterfaceLuidToNameW) as name() and FriendlyName as
+/// humanReadableName(); up and running when OperStatus is up; broadcast
+/// unless loopback or point-to-point; multicast unless
+/// IP_ADAPTER_NO_MULTICAST.
+pub fn interfaces() -> io::Result<Vec<crate::interface::Iface>> {
+    use crate::interface::{flag, hw_string, kind, Entry, Iface};
+    let flags =
+        iphlp::GAA_FLAG_SKIP_ANYCAST | iphlp::GAA_FLAG_SKIP_MULTICAST | iphlp::GAA_FLAG_SKIP_DNS_SERVER;
+    let mut size: u32 = 16 * 1024;
+    let mut buf: Vec<u64> = Vec::new();
+    let mut filled = false;
+    // The list can grow between the size query and the call: retry a few times.
+    for _ in 0..4 {
+        buf.resize((size as usize).div_ceil(8), 0);
+        // SAFETY: buf has `size` writable, 8-aligned bytes.
+        let r = unsafe {
+            iphlp::GetAdaptersAddresses(
+                u32::from(ws::AF_UNSPEC),
+                flags,
+                std::ptr::null(),
+                buf.as_mut_ptr().cast(),
+                &mut size,
+            )
+        };
+        match r {
+            0 => {
+                filled = true;
+                break;
+            }
+            windows_sys::Win32::Foundation::ERROR_BUFFER_OVERFLOW => continue,
+            e => return Err(io::Error::from_raw_os_error(e as i32)),
+        }
+    }
+    if !filled {
+        return Err(io::Error::from_raw_os_error(
+            windows_sys::Win32::Foundation::ERROR_BUFFER_OVERFLOW as i32,
+        ));
+    }
+    let mut out = Vec::new();
+    let mut p = buf.as_ptr() as *const iphlp::IP_ADAPTER_ADDRESSES_LH;
+    while !p.is_null() {
+        // SAFETY: p walks the list GetAdaptersAddresses wrote into buf.
+        let a = unsafe { &*p };
+        p = a.Next;
+        // SAFETY: the IfIndex view of the first union is always valid.
+        let index = if a.Ipv6IfIndex != 0 {
+            a.Ipv6IfIndex
+        } else {
+            unsafe { a.Anonymous1.Anonymous.IfIndex }
+        };
+        let mut name_buf = [0u16; 257];
+        // SAFETY: name_buf has room for 257 UTF-16 units.
+        let ok =
+            unsafe { iphlp::ConvertInterfaceLuidToNameW(&a.Luid, name_buf.as_mut_ptr(), name_buf.len()) }
+                == 0;
+        let mut name = if ok {
+            wide(name_buf.as_ptr())
+        } else {
+            String::new()
+        };
+        if name.is_empty() && !a.AdapterName.is_null() {
+            // SAFETY: AdapterName is a NUL-terminated ANSI string.
+            name = unsafe { std::ffi::CStr::from_ptr(a.AdapterName.cast()) }
+                .to_string_lossy()
+                .into_owned();
+        }
+        let kind = match a.IfType {
+            iphlp::IF_TYPE_ETHERNET_CSMACD => kind::ETHERNET,
+            iphlp::IF_TYPE_SOFTWARE_LOOPBACK => kind::LOOPBACK,
+            iphlp::IF_TYPE_IEEE80211 => kind::WIFI,
+            iphlp::IF_TYPE_PPP => kind::PPP,
+            iphlp::IF_TYPE_SLIP => kind::SLIP,
+            iphlp::IF_TYPE_FDDI => kind::FDDI,
+            iphlp::IF_TYPE_IEEE1394 => kind::IEEE1394,
+            iphlp::IF_TYPE_IEEE80216_WMAN => kind::IEEE80216,
+            iphlp::IF_TYPE_TUNNEL => kind::VIRTUAL,
+            _ => kind::UNKNOWN,
+        };
+        let mut f = 0;
+        if a.OperStatus == windows_sys::Win32::NetworkManagement::Ndis::IfOperStatusUp {
+            f |= flag::IS_UP | flag::IS_RUNNING;
+        }
+        f |= match kind {
+            kind::LOOPBACK => flag::IS_LOOPBACK,
+            kind::PPP | kind::SLIP => flag::IS_POINT_TO_POINT,
+            _ => flag::CAN_BROADCAST,
+        };
+        // SAFETY: the Flags view of the second union is always valid.
+        if unsafe { a.Anonymous2.Flags } & iphlp::IP_ADAPTER_NO_MULTICAST == 0 {
+            f |= flag::CAN_MULTICAST;
+        }
+        let hw_len = (a.PhysicalAddressLength as usize).min(a.PhysicalAddress.len());
+        let mut entries = Vec::new();
+        let mut u = a.FirstUnicastAddress;
+        while !u.is_null() {
+            // SAFETY: u walks this adapter's unicast list inside buf.
+            let ua = unsafe { &*u };
+            u = ua.Next;
+            if let Some(ip) = ip_of(&ua.Address) {
+                entries.push(Entry::new(ip, Some(ua.OnLinkPrefixLength), None));
+            }
+        }
+        out.push(Iface {
+            index,
+            name,
+            friendly: wide(a.FriendlyName),
+            flags: f,
+            kind,
+            hw: hw_string(&a.PhysicalAddress[..hw_len]),
+            mtu: a.Mtu as i32,
+            entries,
+        });
+    }
+    Ok(out)
+}
+
+// ---- Multicast group requests (RFC 3678) --------------------------------
+
+fn storage_of(ip: std::net::IpAddr) -> ws::SOCKADDR_STORAGE {
+    // SAFETY: SOCKADDR_STORAGE is plain old data; all-zero is valid.
+    let mut st: ws::SOCKADDR_STORAGE = unsafe { std::mem::zeroed() };
+    let sa = socket2::SockAddr::from(std::net::SocketAddr::new(ip, 0));
+    // SAFETY: sa holds sa.len() valid bytes, which fit a SOCKADDR_STORAGE.
+    unsafe {
+        std::ptr::copy_nonoverlapping(
+            sa.as_ptr().cast::<u8>(),
+            (&mut st as *mut ws::SOCKADDR_STORAGE).cast::<u8>(),
+            (sa.len() as usize).min(std::mem::size_of::<ws::SOCKADDR_STORAGE>()),
+        )
+    };
+    st
+}
+
+/// MCAST_JOIN_GROUP / MCAST_LEAVE_GROUP / MCAST_JOIN_SOURCE_GROUP /
+/// MCAST_LEAVE_SOURCE_GROUP with GROUP_REQ / GROUP_SOURCE_REQ, as on Unix.
+pub fn group_request(
+    sock: &Socket,
+    v6_socket: bool,
+    join: bool,
+    ifindex: u32,
+    group: std::net::IpAddr,
+    source: Option<std::net::IpAddr>,
+) -> io::Result<()> {
+    let name = match (join, source.is_some()) {
+        (true, false) => ws::MCAST_JOIN_GROUP,
+        (false, false) => ws::MCAST_LEAVE_GROUP,
+        (true, true) => ws::MCAST_JOIN_SOURCE_GROUP,
+        (false, true) => ws::MCAST_LEAVE_SOURCE_GROUP,
+    } as i32;
+    let level = if v6_socket {
+        ws::IPPROTO_IPV6
+    } else {
+        ws::IPPROTO_IP
+    };
+    let req = ws::GROUP_SOURCE_REQ {
+        gsr_interface: ifindex,
+        gsr_group: storage_of(group),
+        // SAFETY: all-zero SOCKADDR_STORAGE is valid (unused for GROUP_REQ).
+        gsr_source: source.map_or_else(|| unsafe { std::mem::zeroed() }, storage_of),
+    };
+    let len = if source.is_some() {
+        std::mem::size_of::<ws::GROUP_SOURCE_REQ>()
+    } else {
+        std::mem::size_of::<ws::GROUP_REQ>()
+    };
+    // SAFETY: req is a live request of at least `len` bytes.
+    let r = unsafe {
+        ws::setsockopt(
+            sock.as_raw_socket() as ws::SOCKET,
+            level,
+            name,
+            (&req as *const ws::GROUP_SOURCE_REQ).cast(),
+            len as i32,
+        )
+    };
+    if r == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
