@@ -447,8 +447,38 @@ mod tests {
             .starts_with("QNativeSocketEngine::joinMulticastGroup() was not called"));
     }
 
+    /// Move this test's thread into a fresh network namespace with lo up,
+    /// so no group is ever joined on the host's interfaces (network
+    /// namespaces are per thread). False where that is not allowed.
+    fn private_netns() -> bool {
+        // SAFETY: unshare affects only this thread's namespaces.
+        if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
+            return false;
+        }
+        // SAFETY: a plain ioctl on a throwaway socket with a zeroed ifreq.
+        unsafe {
+            let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM, 0);
+            if fd < 0 {
+                return false;
+            }
+            let mut req: libc::ifreq = std::mem::zeroed();
+            req.ifr_name[0] = b'l' as libc::c_char;
+            req.ifr_name[1] = b'o' as libc::c_char;
+            let ok = libc::ioctl(fd, libc::SIOCGIFFLAGS as _, &mut req) == 0 && {
+                req.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+                libc::ioctl(fd, libc::SIOCSIFFLAGS as _, &req) == 0
+            };
+            libc::close(fd);
+            ok
+        }
+    }
+
     #[test]
     fn v4_join_on_loopback_bound_socket_and_leave_twice() {
+        if !private_netns() {
+            eprintln!("skipped: cannot create a private network namespace");
+            return;
+        }
         // IP_ADD_MEMBERSHIP by the address of lo; a second leave fails.
         let c = bound("127.0.0.1");
         let lo = interface::all()
@@ -481,6 +511,10 @@ mod tests {
     fn source_specific_group_requests_are_accepted_by_the_kernel() {
         // MCAST_JOIN_SOURCE_GROUP / MCAST_LEAVE_SOURCE_GROUP on lo by index:
         // a wrongly laid-out group_source_req would be refused (EINVAL).
+        if !private_netns() {
+            eprintln!("skipped: cannot create a private network namespace");
+            return;
+        }
         let c = bound("127.0.0.1");
         let Some(lo) = interface::all()
             .into_iter()
