@@ -11,7 +11,7 @@ use std::net::{IpAddr, SocketAddr};
 /// limit (65507) is smaller, so one slot of this size never truncates.
 pub const SLOT_BYTES: usize = 65536;
 /// Datagrams fetched per system call by default.
-pub const DEFAULT_SLOTS: usize = 32;
+pub const DEFAULT_SLOTS: usize = 64;
 /// Upper bound for `setReadBatchSize`.
 pub const MAX_SLOTS: usize = 1024;
 

@@ -182,7 +182,7 @@ impl QAbstractSocket {
         Ok(n)
     }
 
-    /// Datagrams fetched per recvmmsg call (1..=1024, default 32). Takes
+    /// Datagrams fetched per recvmmsg call (1..=1024, default 64). Takes
     /// effect once the datagrams already fetched have been read.
     fn setReadBatchSize(&self, size: i64) -> PyResult<bool> {
         let n = usize::try_from(size)

@@ -50,7 +50,9 @@ pub enum Event {
     Disconnected,
 }
 
-pub type Events = Vec<Event>;
+/// Events of one call; almost always 0-3, so they live on the stack (no
+/// allocation on the per-datagram path).
+pub type Events = smallvec::SmallVec<[Event; 4]>;
 
 /// Per-datagram send options (QNetworkDatagram's hop limit, interface index
 /// and sender address).
@@ -664,7 +666,7 @@ mod tests {
         let mut c = Core::default();
         let mut ev = Events::new();
         assert!(c.bind(&HostAddr::parse(addr).unwrap(), 0, 0, &mut ev));
-        assert_eq!(ev, vec![Event::State(state::BOUND)]);
+        assert_eq!(ev.to_vec(), vec![Event::State(state::BOUND)]);
         c
     }
 
@@ -676,7 +678,10 @@ mod tests {
         let to = rx.local.clone();
         assert_eq!(tx.send_to(b"hello", &to, rx.local_port, &mut ev), 5);
         // Auto-bind went through BoundState (Qt's writeDatagram binds Any).
-        assert_eq!(ev, vec![Event::State(state::BOUND), Event::BytesWritten(5)]);
+        assert_eq!(
+            ev.to_vec(),
+            vec![Event::State(state::BOUND), Event::BytesWritten(5)]
+        );
         assert_eq!(tx.proto, PROTO_ANY);
         let mut got = None;
         for _ in 0..1000 {
@@ -701,7 +706,7 @@ mod tests {
         let mut ev = Events::new();
         assert!(!b.bind(&a.local, a.local_port, 0, &mut ev));
         assert_eq!(b.err.code, SocketError::AddressInUse);
-        assert_eq!(ev, vec![Event::Error(SocketError::AddressInUse)]);
+        assert_eq!(ev.to_vec(), vec![Event::Error(SocketError::AddressInUse)]);
         assert_eq!(b.state, state::UNCONNECTED);
     }
 
@@ -721,7 +726,7 @@ mod tests {
         let mut ev = Events::new();
         c.close(false, &mut ev);
         assert_eq!(
-            ev,
+            ev.to_vec(),
             vec![
                 Event::State(state::CLOSING),
                 Event::State(state::UNCONNECTED),
@@ -739,7 +744,7 @@ mod tests {
         let mut ev = Events::new();
         c.close(true, &mut ev);
         assert_eq!(
-            ev,
+            ev.to_vec(),
             vec![Event::State(state::UNCONNECTED), Event::ReadChannelFinished]
         );
     }

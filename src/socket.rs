@@ -257,7 +257,7 @@ impl QAbstractSocket {
                         py,
                         "QNativeSocketEngine::readDatagram() was called not in QAbstractSocket::BoundState or QAbstractSocket::ConnectedState",
                     );
-                    self.emit(py, vec![Event::Error(code)])?;
+                    self.emit(py, smallvec::smallvec![Event::Error(code)])?;
                 }
                 _ => {}
             }
@@ -324,7 +324,7 @@ impl QAbstractSocket {
                     py,
                     "QNativeSocketEngine::bind() was not called in QAbstractSocket::UnconnectedState",
                 );
-                me.emit(py, vec![Event::Error(code)])?;
+                me.emit(py, smallvec::smallvec![Event::Error(code)])?;
                 return Ok(false);
             }
             c.bind(&addr, port, mode, &mut ev)
@@ -486,22 +486,37 @@ impl QAbstractSocket {
     /// the bytes sent (bytesWritten is emitted before returning), or -1 with
     /// error() set: DatagramTooLargeError past the protocol's limit (EMSGSIZE),
     /// NetworkError, TemporaryError when the send buffer is full.
-    #[pyo3(signature = (*args))]
-    fn writeDatagram(slf: &Bound<'_, Self>, args: &Bound<'_, PyTuple>) -> PyResult<i64> {
+    #[pyo3(signature = (data, host=None, port=None, /))]
+    fn writeDatagram(
+        slf: &Bound<'_, Self>,
+        data: &Bound<'_, PyAny>,
+        host: Option<&Bound<'_, PyAny>>,
+        port: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<i64> {
         let py = slf.py();
         let this = slf.get();
         let mut ev = Events::new();
-        let sent = match args.len() {
-            1 => {
-                let a = args.get_item(0)?;
-                let dg = a.cast::<QNetworkDatagram>().map_err(|_| {
+        let sent = match (host, port) {
+            (Some(host), Some(port)) => {
+                let host = extract_addr(host, "host")?;
+                let port = port_arg(port, "port")?;
+                if data.is_none() {
+                    lock(&this.core).send_to(b"", &host, port, &mut ev)
+                } else {
+                    crate::buffer::with_bytes(data, "data", |b| {
+                        lock(&this.core).send_to(b, &host, port, &mut ev)
+                    })?
+                }
+            }
+            (None, None) => {
+                let dg = data.cast::<QNetworkDatagram>().map_err(|_| {
                     PyTypeError::new_err(format!(
                         "writeDatagram() takes (data, host, port) or (QNetworkDatagram), got a single {}",
-                        a.get_type().name().map(|n| n.to_string()).unwrap_or_default()
+                        data.get_type().name().map(|n| n.to_string()).unwrap_or_default()
                     ))
                 })?;
                 let d = dg.borrow();
-                let data = d.data.bind(py).clone();
+                let payload = d.data.bind(py).clone();
                 let dest = d.dest.clone();
                 let port = u16::try_from(d.dest_port).unwrap_or(0);
                 let anc = Ancillary {
@@ -512,24 +527,12 @@ impl QAbstractSocket {
                 drop(d);
                 // A datagram without destination still binds an unbound socket
                 // first (Qt's writeDatagram), then fails with NetworkError.
-                lock(&this.core).send_datagram(data.as_bytes(), &dest, port, &anc, &mut ev)
+                lock(&this.core).send_datagram(payload.as_bytes(), &dest, port, &anc, &mut ev)
             }
-            3 => {
-                let data = args.get_item(0)?;
-                let host = extract_addr(&args.get_item(1)?, "host")?;
-                let port = port_arg(&args.get_item(2)?, "port")?;
-                if data.is_none() {
-                    lock(&this.core).send_to(b"", &host, port, &mut ev)
-                } else {
-                    crate::buffer::with_bytes(&data, "data", |b| {
-                        lock(&this.core).send_to(b, &host, port, &mut ev)
-                    })?
-                }
-            }
-            n => {
-                return Err(PyTypeError::new_err(format!(
-                    "writeDatagram() takes (data, host, port) or (QNetworkDatagram), got {n} arguments"
-                )))
+            _ => {
+                return Err(PyTypeError::new_err(
+                    "writeDatagram() takes (data, host, port) or (QNetworkDatagram), got 2 arguments",
+                ))
             }
         };
         if ev.contains(&Event::State(state::BOUND)) {

@@ -133,7 +133,7 @@ def test_write_datagrams_errors() -> None:
 
 def test_read_batch_size() -> None:
     rx = bound("127.0.0.1")
-    assert rx.readBatchSize() == 32
+    assert rx.readBatchSize() == 64
     assert rx.setReadBatchSize(256) and rx.readBatchSize() == 256
     queue(rx, [b"1", b"2"])
     assert rx.readPayloads(1) == [b"1"]

@@ -334,7 +334,9 @@ class QAbstractSocket:
     @overload
     def bind(self, /, port: int | None = ..., mode: _e.BindFlag | int = ...) -> bool: ...
     @overload
-    def writeDatagram(self, datagram: QNetworkDatagram, /) -> int: ...
+    def writeDatagram(
+        self, datagram: QNetworkDatagram, host: None = None, port: None = None, /
+    ) -> int: ...
     @overload
     def writeDatagram(
         self,
