@@ -141,3 +141,20 @@ def test_read_batch_size() -> None:
     assert rx.readPayloads() == [b"2"]
     with pytest.raises(ValueError, match=r"size must be in 1\.\.=1024"):
         rx.setReadBatchSize(0)
+
+
+def test_packet_information_can_be_turned_off_and_on() -> None:
+    rx = bound("127.0.0.1")
+    tx = QUdpSocket()
+    assert rx.setPacketInformation(False)
+    tx.writeDatagram(b"bare", LO, rx.localPort())
+    assert wait_pending(rx)
+    d = rx.receiveDatagram()
+    assert bytes(d.data()) == b"bare" and d.senderPort() == tx.localPort()
+    assert d.destinationAddress().isNull() and d.hopLimit() == -1 and d.interfaceIndex() == 0
+    assert rx.setPacketInformation(True)
+    tx.writeDatagram(b"full", LO, rx.localPort())
+    assert wait_pending(rx)
+    d = rx.receiveDatagram()
+    assert d.destinationAddress().toString() == "127.0.0.1" and d.hopLimit() == 64
+    assert QUdpSocket().setPacketInformation(False) is False

@@ -126,16 +126,22 @@ pub fn get_int(sock: &Socket, level: libc::c_int, name: libc::c_int) -> io::Resu
 /// v4-mapped, without a hop limit, exactly as Qt shows it), the IPv4 ones on
 /// IPv4 sockets. Failures are ignored: the datagram then lacks that field.
 pub fn enable_recv_info(sock: &Socket, v6_family: bool) {
+    set_recv_info(sock, v6_family, true);
+}
+
+/// The same options on or off (setPacketInformation).
+pub fn set_recv_info(sock: &Socket, v6_family: bool, on: bool) {
+    let v = on as libc::c_int;
     if v6_family {
-        let _ = set_int(sock, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1);
-        let _ = set_int(sock, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, 1);
+        let _ = set_int(sock, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, v);
+        let _ = set_int(sock, libc::IPPROTO_IPV6, libc::IPV6_RECVHOPLIMIT, v);
         return;
     }
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    let _ = set_int(sock, libc::IPPROTO_IP, libc::IP_PKTINFO, 1);
+    let _ = set_int(sock, libc::IPPROTO_IP, libc::IP_PKTINFO, v);
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let _ = set_int(sock, libc::IPPROTO_IP, libc::IP_RECVDSTADDR, 1);
-    let _ = set_int(sock, libc::IPPROTO_IP, libc::IP_RECVTTL, 1);
+    let _ = set_int(sock, libc::IPPROTO_IP, libc::IP_RECVDSTADDR, v);
+    let _ = set_int(sock, libc::IPPROTO_IP, libc::IP_RECVTTL, v);
 }
 
 /// Receive coalescing (UDP_GRO, Linux 5.0+): the kernel may hand over a

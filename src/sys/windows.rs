@@ -94,6 +94,8 @@ pub fn get_int(sock: &Socket, level: i32, name: i32) -> io::Result<i32> {
 
 pub fn enable_recv_info(_sock: &Socket, _v6_family: bool) {}
 
+pub fn set_recv_info(_sock: &Socket, _v6_family: bool, _on: bool) {}
+
 pub fn set_gro(_sock: &Socket, _on: bool) -> io::Result<()> {
     Err(io::Error::from(io::ErrorKind::Unsupported))
 }
