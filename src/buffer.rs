@@ -57,17 +57,20 @@ pub fn with_bytes<R>(obj: &Bound<'_, PyAny>, arg: &str, f: impl FnOnce(&[u8]) ->
 /// Run `f` on the bytes of a writable bytes-like `obj` (bytearray,
 /// memoryview of one, numpy array), without copying.
 pub fn with_bytes_mut<R>(obj: &Bound<'_, PyAny>, arg: &str, f: impl FnOnce(&mut [u8]) -> R) -> PyResult<R> {
-    let buf = get_buffer(obj, arg, true)?;
+    let mut buf = get_buffer(obj, arg, true)?;
+    Ok(f(writable(&mut buf)))
+}
+
+/// The bytes of a writable, C-contiguous buffer.
+fn writable(buf: &mut PyUntypedBuffer) -> &mut [u8] {
     let len = buf.len_bytes();
-    let mut empty: [u8; 0] = [];
-    let slice: &mut [u8] = if len == 0 {
-        &mut empty
-    } else {
-        // SAFETY: writable, C-contiguous, len_bytes long, exported until
-        // `buf` drops; no other Rust reference to it exists meanwhile.
-        unsafe { std::slice::from_raw_parts_mut(buf.buf_ptr().cast::<u8>(), len) }
-    };
-    Ok(f(slice))
+    if len == 0 {
+        return &mut [];
+    }
+    // SAFETY: get_buffer checked it is writable and C-contiguous; it is
+    // len_bytes long and stays exported (its owner cannot resize or free it)
+    // while `buf` lives, and no other Rust reference to it exists meanwhile.
+    unsafe { std::slice::from_raw_parts_mut(buf.buf_ptr().cast::<u8>(), len) }
 }
 
 /// A `bytes` object holding the contents of any bytes-like `obj`.
@@ -86,21 +89,12 @@ pub fn with_ints_mut<R>(
     arg: &str,
     f: impl FnOnce(&mut [u8], usize) -> R,
 ) -> PyResult<R> {
-    let buf = get_buffer(obj, arg, true)?;
+    let mut buf = get_buffer(obj, arg, true)?;
     let item = buf.item_size();
     if item != 4 && item != 8 {
         return Err(PyTypeError::new_err(format!(
             "{arg} must hold 4- or 8-byte integers (e.g. numpy int32/int64, array('q')), got {item}-byte items"
         )));
     }
-    let len = buf.len_bytes();
-    let mut empty: [u8; 0] = [];
-    let slice: &mut [u8] = if len == 0 {
-        &mut empty
-    } else {
-        // SAFETY: writable, C-contiguous, len_bytes long, exported until
-        // `buf` drops after f.
-        unsafe { std::slice::from_raw_parts_mut(buf.buf_ptr().cast::<u8>(), len) }
-    };
-    Ok(f(slice, item))
+    Ok(f(writable(&mut buf), item))
 }

@@ -402,6 +402,25 @@ impl Core {
         self.send_datagram(data, to, port, &Ancillary::default(), ev)
     }
 
+    /// Qt's writeDatagram preamble (doEnsureInitialized + bind()): make a
+    /// dual-stack socket if there is none and bind "Any" on an unbound one
+    /// (a socket left by a failed IPv4 bind stays IPv4). A bind failure is
+    /// reported but the send is still tried. False if no socket exists.
+    fn ready_to_send(&mut self, ev: &mut Events) -> bool {
+        if self.sock.is_none() && !self.init_layer(PROTO_ANY, ev) {
+            return false;
+        }
+        if self.state == state::UNCONNECTED {
+            let any = if self.proto == PROTO_IPV4 {
+                Ip::V4(std::net::Ipv4Addr::UNSPECIFIED)
+            } else {
+                Ip::Any
+            };
+            self.bind(&any.into(), 0, 0, ev);
+        }
+        true
+    }
+
     /// writeDatagram(QNetworkDatagram): like `send_to`, plus the datagram's
     /// hop limit, outgoing interface and source address as control messages.
     pub fn send_datagram(
@@ -412,19 +431,8 @@ impl Core {
         anc: &Ancillary,
         ev: &mut Events,
     ) -> i64 {
-        if self.sock.is_none() && !self.init_layer(PROTO_ANY, ev) {
+        if !self.ready_to_send(ev) {
             return -1;
-        }
-        if self.state == state::UNCONNECTED {
-            // Qt binds "Any" on whatever socket exists (a socket left by a
-            // failed IPv4 bind stays IPv4); a bind failure is reported but
-            // the send is still tried.
-            let any = if self.proto == PROTO_IPV4 {
-                Ip::V4(std::net::Ipv4Addr::UNSPECIFIED)
-            } else {
-                Ip::Any
-            };
-            self.bind(&any.into(), 0, 0, ev);
         }
         if port == 0 {
             // Qt leaves msg_name empty for port 0: "the connected peer", which
@@ -586,16 +594,8 @@ impl Core {
     /// GSO (one sendmsg with UDP_SEGMENT) when they share one size, else
     /// sendmmsg; stops at the first error, which is recorded.
     pub fn send_many(&mut self, payloads: &[&[u8]], to: &HostAddr, port: u16, ev: &mut Events) -> i64 {
-        if self.sock.is_none() && !self.init_layer(PROTO_ANY, ev) {
+        if !self.ready_to_send(ev) {
             return -1;
-        }
-        if self.state == state::UNCONNECTED {
-            let any = if self.proto == PROTO_IPV4 {
-                Ip::V4(std::net::Ipv4Addr::UNSPECIFIED)
-            } else {
-                Ip::Any
-            };
-            self.bind(&any.into(), 0, 0, ev);
         }
         let Some(dest) = self.dest_addr(to, port) else {
             self.fail(QtError::new(SocketError::Network, error::SEND_DATAGRAM), ev);
