@@ -44,6 +44,10 @@ pub struct Ring {
     pub slots: usize,
     pub metas: Vec<Meta>,
     pub head: usize,
+    /// The last refill used every slot, so the kernel may hold more. When it
+    /// did not, the queue was empty then and any later datagram brings a new
+    /// readiness edge: no re-check (and no extra recvmmsg) is needed.
+    pub more: bool,
 }
 
 impl Default for Ring {
@@ -59,6 +63,7 @@ impl Ring {
             slots: slots.clamp(1, MAX_SLOTS),
             metas: Vec::new(),
             head: 0,
+            more: false,
         }
     }
 

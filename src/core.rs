@@ -548,9 +548,7 @@ impl Core {
             self.drops = Some(d);
         }
         self.ready_read_pending = false;
-        if let Some(r) = &self.reg {
-            r.rearm();
-        }
+        self.rearm();
         Some(out)
     }
 
@@ -583,11 +581,20 @@ impl Core {
     fn taken(&mut self, n: usize) -> usize {
         if n > 0 {
             self.ready_read_pending = false;
-            if let Some(r) = &self.reg {
+            self.rearm();
+        }
+        n
+    }
+
+    /// After a read: have the loop look again only if datagrams may still be
+    /// pending (some left in the ring, or the last refill was a full batch);
+    /// otherwise the next arrival brings its own readiness event.
+    fn rearm(&self) {
+        if let Some(r) = &self.reg {
+            if !self.ring.is_empty() || self.ring.more {
                 r.rearm();
             }
         }
-        n
     }
 
     /// Send many datagrams to one destination; returns how many went out.

@@ -377,6 +377,7 @@ pub fn recv_batch(sock: &Socket, ring: &mut Ring) -> io::Result<usize> {
             unsafe { parse_cmsgs(h, &mut meta) };
             ring.metas.push(meta);
         }
+        ring.more = n.0 == slots;
         ring.split_coalesced();
         Ok(ring.metas.len())
     })

@@ -186,6 +186,7 @@ pub fn recv_batch(sock: &Socket, ring: &mut Ring) -> io::Result<usize> {
         }
     }
     let n = got.len();
+    ring.more = n == slots;
     ring.metas = got;
     Ok(n)
 }
