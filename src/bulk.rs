@@ -11,7 +11,7 @@ use pyo3::types::{PyBytes, PyList};
 use crate::address::{extract_addr, HostAddr, QHostAddress};
 use crate::batch::MAX_SLOTS;
 use crate::core::{state, Event, Events};
-use crate::datagram::QNetworkDatagram;
+use crate::datagram::{sender_of, QNetworkDatagram};
 use crate::signal::lock;
 use crate::socket::QAbstractSocket;
 
@@ -58,10 +58,7 @@ impl QAbstractSocket {
         let mut ev = Events::new();
         if lock(&self.core).is_valid() {
             lock(&self.core).take_many(max, &mut ev, |b, m| {
-                let (addr, port) = match &m.src {
-                    Some(sa) => (HostAddr::from_socket_addr(sa), sa.port()),
-                    None => (HostAddr::default(), 0),
-                };
+                let (addr, port) = sender_of(m);
                 raw.push((PyBytes::new(py, b), addr, port));
                 true
             });
@@ -85,17 +82,7 @@ impl QAbstractSocket {
             let mut c = lock(&self.core);
             let local_port = c.local_port;
             c.take_many(max, &mut ev, |b, m| {
-                let mut d = QNetworkDatagram::empty(py);
-                d.data = PyBytes::new(py, b).unbind();
-                if let Some(sa) = &m.src {
-                    d.sender = HostAddr::from_socket_addr(sa);
-                    d.sender_port = i32::from(sa.port());
-                }
-                d.dest = crate::socket::destination(m);
-                d.dest_port = i32::from(local_port);
-                d.hop_limit = m.hop;
-                d.ifindex = m.ifindex;
-                d.stamp_ns = m.stamp_ns;
+                let d = QNetworkDatagram::received(PyBytes::new(py, b).unbind(), m, local_port);
                 out.push(d);
                 true
             });

@@ -340,7 +340,8 @@ impl QAbstractSocket {
         true
     }
 
-    /// Nothing is buffered for writing: True when connected, as Qt's flush.
+    /// Nothing is buffered for writing, so there is nothing to flush: False,
+    /// as Qt's flush() on a UDP socket.
     fn flush(&self) -> bool {
         false
     }

@@ -4,7 +4,8 @@
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::address::{extract_addr, HostAddr, QHostAddress};
+use crate::address::{extract_addr, HostAddr, Ip, QHostAddress};
+use crate::batch::Meta;
 use crate::error::check_port;
 
 #[pyclass(name = "QNetworkDatagram", module = "qudp", subclass)]
@@ -21,7 +22,48 @@ pub struct QNetworkDatagram {
     pub stamp_ns: Option<i64>,
 }
 
+/// A received datagram's sender, as Qt reports it.
+pub fn sender_of(meta: &Meta) -> (HostAddr, u16) {
+    match &meta.src {
+        Some(sa) => (HostAddr::from_socket_addr(sa), sa.port()),
+        None => (HostAddr::default(), 0),
+    }
+}
+
+/// A received datagram's destination as Qt shows it: an IPv6 address
+/// carries the arrival interface's index as its scope id.
+pub fn destination_of(meta: &Meta) -> HostAddr {
+    match meta.dst {
+        Some(std::net::IpAddr::V6(a)) => HostAddr {
+            ip: Ip::V6(a),
+            scope: if meta.ifindex != 0 {
+                meta.ifindex.to_string()
+            } else {
+                String::new()
+            },
+        },
+        Some(std::net::IpAddr::V4(a)) => Ip::V4(a).into(),
+        None => HostAddr::default(),
+    }
+}
+
 impl QNetworkDatagram {
+    /// What receiveDatagram(s) return for `data` received with `meta` on a
+    /// socket bound to `local_port`.
+    pub fn received(data: Py<PyBytes>, meta: &Meta, local_port: u16) -> Self {
+        let (sender, sender_port) = sender_of(meta);
+        QNetworkDatagram {
+            data,
+            sender,
+            sender_port: i32::from(sender_port),
+            dest: destination_of(meta),
+            dest_port: i32::from(local_port),
+            hop_limit: meta.hop,
+            ifindex: meta.ifindex,
+            stamp_ns: meta.stamp_ns,
+        }
+    }
+
     pub fn copy(&self, py: Python<'_>) -> Self {
         QNetworkDatagram {
             data: self.data.clone_ref(py),
@@ -53,7 +95,6 @@ impl QNetworkDatagram {
 impl QNetworkDatagram {
     #[new]
     #[pyo3(signature = (data=None, destinationAddress=None, port=0))]
-    #[allow(non_snake_case)]
     fn py_new(
         py: Python<'_>,
         data: Option<&Bound<'_, PyAny>>,

@@ -51,15 +51,12 @@ impl QtError {
 /// What the failing call was doing; Qt picks different texts for the same
 /// errno depending on the operation (see QNativeSocketEnginePrivate).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(dead_code)] // Option/Multicast: used by the multicast calls
 pub enum Op {
     Create,
     Bind,
     Send,
     Receive,
     Connect,
-    Option,
-    Multicast,
 }
 
 // Qt's own strings (QNativeSocketEnginePrivate::setError), so errorString()
@@ -106,9 +103,7 @@ pub fn from_io(op: Op, err: &io::Error) -> QtError {
         (Op::Bind, Class::AddrInUse) => QtError::new(E::AddressInUse, ADDRESS_IN_USE),
         (Op::Bind, Class::Access) => QtError::new(E::SocketAccess, ADDRESS_PROTECTED),
         (Op::Bind, Class::Invalid) => QtError::new(E::UnsupportedSocketOperation, OPERATION_UNSUPPORTED),
-        (Op::Bind | Op::Multicast, Class::AddrNotAvail) => {
-            QtError::new(E::SocketAddressNotAvailable, ADDRESS_NOT_AVAILABLE)
-        }
+        (Op::Bind, Class::AddrNotAvail) => QtError::new(E::SocketAddressNotAvailable, ADDRESS_NOT_AVAILABLE),
         (Op::Send, Class::MsgSize | Class::NoBufs) => QtError::new(E::DatagramTooLarge, DATAGRAM_TOO_LARGE),
         (Op::Send, Class::ConnReset) => QtError::new(E::RemoteHostClosed, REMOTE_HOST_CLOSED),
         // Qt reports ECONNREFUSED on send as a plain NetworkError; qudp says
@@ -123,9 +118,6 @@ pub fn from_io(op: Op, err: &io::Error) -> QtError {
         (Op::Connect, Class::TimedOut) => QtError::new(E::Network, CONNECTION_TIMED_OUT),
         (Op::Connect, Class::AddrInUse) => QtError::new(E::Network, ADDRESS_IN_USE),
         (Op::Connect, Class::Access) => QtError::new(E::SocketAccess, ACCESS),
-        (Op::Option | Op::Multicast, Class::NoProtoOpt) => {
-            QtError::new(E::UnsupportedSocketOperation, OPERATION_UNSUPPORTED)
-        }
         _ => QtError::unknown(),
     }
 }
@@ -151,7 +143,6 @@ pub enum Class {
     NetReset,
     ConnReset,
     Interrupted,
-    NoProtoOpt,
     Other,
 }
 

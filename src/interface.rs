@@ -268,7 +268,6 @@ impl QNetworkAddressEntry {
         }
     }
 
-    #[allow(non_snake_case)]
     fn setIp(&mut self, newIp: &Bound<'_, PyAny>) -> PyResult<()> {
         self.inner.ip = extract_addr(newIp, "newIp")?;
         Ok(())
@@ -284,7 +283,6 @@ impl QNetworkAddressEntry {
 
     /// Set the netmask, which also sets the prefix length. A mask of the
     /// other family or with non-contiguous ones clears both (Qt's QNetmask).
-    #[allow(non_snake_case)]
     fn setNetmask(&mut self, newNetmask: &Bound<'_, PyAny>) -> PyResult<()> {
         let m = extract_addr(newNetmask, "newNetmask")?;
         self.inner.set_netmask(&m);
@@ -292,14 +290,12 @@ impl QNetworkAddressEntry {
     }
 
     /// Bits set in the netmask: 0..=32 (IPv4), 0..=128 (IPv6), -1 unknown.
-    #[allow(non_snake_case)]
     fn prefixLength(&self) -> i32 {
         self.inner.prefix
     }
 
     /// Set the prefix length; a value outside the IP family's range (or any
     /// value while the IP is null) means "unknown" (-1), as in Qt.
-    #[allow(non_snake_case)]
     fn setPrefixLength(&mut self, length: &Bound<'_, PyAny>) -> PyResult<()> {
         let v: i64 = length
             .extract()
@@ -316,7 +312,6 @@ impl QNetworkAddressEntry {
         }
     }
 
-    #[allow(non_snake_case)]
     fn setBroadcast(&mut self, newBroadcast: &Bound<'_, PyAny>) -> PyResult<()> {
         self.inner.broadcast = extract_addr(newBroadcast, "newBroadcast")?;
         Ok(())

@@ -272,7 +272,6 @@ impl QAbstractSocket {
     /// (source-specific multicast, MCAST_JOIN_SOURCE_GROUP, RFC 3678); the
     /// interface is then named by index and needs no IPv4 address.
     #[pyo3(signature = (groupAddress, iface=None, *, source=None))]
-    #[allow(non_snake_case)]
     fn joinMulticastGroup(
         &self,
         py: Python<'_>,
@@ -288,7 +287,6 @@ impl QAbstractSocket {
     /// MCAST_LEAVE_SOURCE_GROUP with `source`. False when not a member or
     /// not bound, error() untouched, as in Qt.
     #[pyo3(signature = (groupAddress, iface=None, *, source=None))]
-    #[allow(non_snake_case)]
     fn leaveMulticastGroup(
         &self,
         py: Python<'_>,
@@ -307,7 +305,6 @@ impl QAbstractSocket {
     /// included); an empty list if none. Same state and family rules as
     /// joinMulticastGroup.
     #[pyo3(signature = (groupAddress, *, source=None))]
-    #[allow(non_snake_case)]
     fn joinMulticastGroupOnAllInterfaces<'py>(
         &self,
         py: Python<'py>,
@@ -320,7 +317,6 @@ impl QAbstractSocket {
     /// Beyond Qt: leave `groupAddress` (for `source`) on every up,
     /// multicast-capable interface; returns the interfaces left.
     #[pyo3(signature = (groupAddress, *, source=None))]
-    #[allow(non_snake_case)]
     fn leaveMulticastGroupOnAllInterfaces<'py>(
         &self,
         py: Python<'py>,

@@ -14,7 +14,7 @@ use std::sync::OnceLock;
 use crate::address::{extract_addr, HostAddr, Ip, QHostAddress};
 use crate::batch::Meta;
 use crate::core::{state, Ancillary, Core, Event, Events};
-use crate::datagram::QNetworkDatagram;
+use crate::datagram::{sender_of, QNetworkDatagram};
 use crate::enums;
 use crate::error::{self, check_port, QtError, SocketError};
 use crate::signal::{lock, Signal};
@@ -127,30 +127,6 @@ fn int_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
             )
         }
     })
-}
-
-/// The destination of a received datagram as Qt shows it: an IPv6 address
-/// carries the arrival interface's index as its scope id.
-pub fn destination(meta: &Meta) -> HostAddr {
-    match meta.dst {
-        Some(std::net::IpAddr::V6(a)) => HostAddr {
-            ip: Ip::V6(a),
-            scope: if meta.ifindex != 0 {
-                meta.ifindex.to_string()
-            } else {
-                String::new()
-            },
-        },
-        Some(std::net::IpAddr::V4(a)) => Ip::V4(a).into(),
-        None => HostAddr::default(),
-    }
-}
-
-fn sender(meta: &Meta) -> (HostAddr, u16) {
-    match &meta.src {
-        Some(sa) => (HostAddr::from_socket_addr(sa), sa.port()),
-        None => (HostAddr::default(), 0),
-    }
 }
 
 impl QAbstractSocket {
@@ -368,7 +344,6 @@ impl QAbstractSocket {
 impl QAbstractSocket {
     #[new]
     #[pyo3(signature = (socketType=None, parent=None))]
-    #[allow(non_snake_case)]
     fn py_new(socketType: Option<&Bound<'_, PyAny>>, parent: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let _ = parent;
         let t = match socketType {
@@ -613,7 +588,7 @@ impl QAbstractSocket {
                 None
             } else {
                 let r = c.take(Some(maxlen as usize), &mut ev, |b, m| {
-                    (PyBytes::new(py, b), sender(m))
+                    (PyBytes::new(py, b), sender_of(m))
                 });
                 if r.is_none() {
                     c.fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), &mut ev);
@@ -647,7 +622,6 @@ impl QAbstractSocket {
     /// (IP_RECVTTL / IPV6_RECVHOPLIMIT) and interface index. `maxSize` < 0
     /// reads it whole. With nothing pending, returns an invalid datagram.
     #[pyo3(signature = (maxSize=-1))]
-    #[allow(non_snake_case)]
     fn receiveDatagram(&self, py: Python<'_>, maxSize: i64) -> PyResult<QNetworkDatagram> {
         let max = usize::try_from(maxSize).ok();
         let name = if max.is_some() {
@@ -669,17 +643,7 @@ impl QAbstractSocket {
             return Ok(QNetworkDatagram::empty(py));
         };
         self.emit(py, ev)?;
-        let (addr, port) = sender(&meta);
-        let mut d = QNetworkDatagram::empty(py);
-        d.data = data.unbind();
-        d.sender = addr;
-        d.sender_port = i32::from(port);
-        d.dest = destination(&meta);
-        d.dest_port = i32::from(local_port);
-        d.hop_limit = meta.hop;
-        d.ifindex = meta.ifindex;
-        d.stamp_ns = meta.stamp_ns;
-        Ok(d)
+        Ok(QNetworkDatagram::received(data.unbind(), &meta, local_port))
     }
 
     /// Beyond Qt, zero-copy: read the next datagram into `buffer` (any
@@ -711,8 +675,8 @@ impl QAbstractSocket {
             return none();
         };
         self.emit(py, ev)?;
-        let (addr, port) = sender(&meta);
-        (n as i64, QHostAddress { inner: addr }, port).into_pyobject(py)
+        let (addr, port) = sender_of(&meta);
+        (n as i64, self.sender_object(py, addr)?, port).into_pyobject(py)
     }
 
     /// Beyond Qt: turn the per-datagram packet information off (or on
@@ -824,7 +788,6 @@ impl QAbstractSocket {
     /// Python socket), in `state` (ConnectedState by default) and opened
     /// with `openMode`. The socket now owns the descriptor and closes it.
     #[pyo3(signature = (socketDescriptor, state=None, openMode=None))]
-    #[allow(non_snake_case)]
     fn setSocketDescriptor(
         slf: &Bound<'_, Self>,
         socketDescriptor: &Bound<'_, PyAny>,

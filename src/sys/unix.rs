@@ -42,7 +42,6 @@ pub fn classify(code: i32) -> (Class, String) {
         libc::ENETRESET => Class::NetReset,
         libc::ECONNRESET => Class::ConnReset,
         libc::EINTR => Class::Interrupted,
-        libc::ENOPROTOOPT => Class::NoProtoOpt,
         _ => Class::Other,
     };
     (class, io::Error::from_raw_os_error(code).to_string())

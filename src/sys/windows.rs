@@ -40,7 +40,6 @@ pub fn classify(code: i32) -> (Class, String) {
         // A UDP socket gets WSAECONNRESET for an ICMP port unreachable.
         ws::WSAECONNRESET => Class::ConnRefused,
         ws::WSAEINTR => Class::Interrupted,
-        ws::WSAENOPROTOOPT => Class::NoProtoOpt,
         _ => Class::Other,
     };
     (class, io::Error::from_raw_os_error(code).to_string())
