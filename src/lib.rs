@@ -17,6 +17,7 @@ mod eventloop;
 mod interface;
 mod multicast;
 mod options;
+mod payload;
 mod reactor;
 mod signal;
 mod socket;

@@ -80,6 +80,10 @@ signals! {
 /// subclass either.
 #[pyclass(name = "QAbstractSocket", module = "qudp", subclass, frozen, weakref, dict)]
 pub struct QAbstractSocket {
+    /// True once the Rust fields exist. The collector may traverse the
+    /// object while its base's tp_new still runs (a Python subclass's dict
+    /// is allocated there), when this memory is still zeroed.
+    constructed: bool,
     pub core: Mutex<Core>,
     socket_type: i64,
     signals: Signals,
@@ -132,6 +136,7 @@ fn int_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
 impl QAbstractSocket {
     fn new_socket(socket_type: i64) -> Self {
         QAbstractSocket {
+            constructed: true,
             core: Mutex::new(Core::default()),
             socket_type,
             signals: Signals::default(),
@@ -333,7 +338,7 @@ impl QAbstractSocket {
             let mut c = lock(&self.core);
             let local_port = c.local_port;
             c.take(max, &mut ev, |bytes, meta| {
-                (PyBytes::new(py, bytes), meta.clone(), local_port)
+                (crate::payload::new(py, bytes), meta.clone(), local_port)
             })
         };
         Ok((got, ev))
@@ -578,7 +583,7 @@ impl QAbstractSocket {
             )));
         }
         let empty = || -> PyResult<Bound<'py, PyTuple>> {
-            (PyBytes::new(py, b""), QHostAddress::default(), 0u16).into_pyobject(py)
+            (crate::payload::empty(py), QHostAddress::default(), 0u16).into_pyobject(py)
         };
         // Fast path: one lock, the datagram straight from the ring.
         let mut ev = Events::new();
@@ -588,7 +593,7 @@ impl QAbstractSocket {
                 None
             } else {
                 let r = c.take(Some(maxlen as usize), &mut ev, |b, m| {
-                    (PyBytes::new(py, b), sender_of(m))
+                    (crate::payload::new(py, b), sender_of(m))
                 });
                 if r.is_none() {
                     c.fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), &mut ev);
@@ -990,6 +995,9 @@ impl QAbstractSocket {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if !self.constructed {
+            return Ok(()); // zeroed memory: a zeroed OnceLock reads as set
+        }
         self.signals.visit(&visit)?;
         if let Ok(p) = self.parent.try_lock() {
             if let Some(p) = p.as_ref() {

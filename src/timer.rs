@@ -21,6 +21,8 @@ struct State {
 
 #[pyclass(name = "QTimer", module = "qudp", subclass, frozen, weakref, dict)]
 pub struct QTimer {
+    /// False while the collector may see zeroed memory (see QAbstractSocket).
+    constructed: bool,
     state: Mutex<State>,
     reactor: Arc<Shared>,
     timeout: OnceLock<Py<Signal>>,
@@ -93,6 +95,7 @@ impl QTimer {
     fn py_new(parent: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let _ = parent;
         Ok(QTimer {
+            constructed: true,
             state: Mutex::new(State {
                 interval_ms: 0,
                 single_shot: false,
@@ -236,6 +239,9 @@ impl QTimer {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if !self.constructed {
+            return Ok(());
+        }
         if let Some(s) = self.timeout.get() {
             visit.call(s)?;
         }
