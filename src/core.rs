@@ -69,6 +69,28 @@ impl Ancillary {
     }
 }
 
+/// Qt's readyRead rule over edge-triggered readiness, kept in one place.
+///
+/// epoll (edge-triggered) reports an arrival once, so readiness is kept as
+/// state (as tokio's ScheduledIo does): every edge sets `may_have_data`,
+/// also while readyRead is suppressed, and only a receive that drained the
+/// kernel queue clears it. Qt's rule is then (QAbstractSocketPrivate::
+/// canReadNotification / emitReadyRead, QUdpSocket::readDatagram):
+/// - emit when data is there and no emission is pending unread
+///   (`pending`, Qt's hasPendingData);
+/// - never from inside the socket's own readyRead emission (`emitting`,
+///   Qt's emittedReadyRead); a check that finds data then still marks it
+///   pending, as Qt does, so the socket stays silent until the next read;
+/// - any read clears `pending` and, if the ring or the kernel may still
+///   hold datagrams, asks the loop to look again (Qt re-enables its
+///   level-triggered notifier).
+#[derive(Default, Debug)]
+struct ReadNotify {
+    may_have_data: bool,
+    pending: bool,
+    emitting: bool,
+}
+
 pub struct Core {
     pub sock: Option<Socket>,
     /// The socket's family is AF_INET6 (IPv6 or dual-stack).
@@ -83,9 +105,8 @@ pub struct Core {
     pub peer_port: u16,
     pub peer_name: String,
     pub ring: Ring,
-    /// Qt's `hasPendingData`: readyRead was emitted and no datagram has been
-    /// read since, so readyRead is not emitted again (Qt's readyRead rule).
-    pub ready_read_pending: bool,
+    /// Qt's readyRead rule and the readiness it is applied to.
+    notify: ReadNotify,
     /// QIODevice open mode (NotOpen = 0, ReadWrite = 3).
     pub open_mode: i64,
     pub timestamps: bool,
@@ -123,7 +144,7 @@ impl Default for Core {
             peer_port: 0,
             peer_name: String::new(),
             ring: Ring::default(),
-            ready_read_pending: false,
+            notify: ReadNotify::default(),
             open_mode: 0,
             timestamps: false,
             drops: None,
@@ -263,7 +284,7 @@ impl Core {
         }
         self.fetch_local();
         // bind() does not open the QIODevice (openMode stays NotOpen).
-        self.ready_read_pending = false;
+        self.reset_notify();
         self.set_state(state::BOUND, ev);
         true
     }
@@ -291,7 +312,7 @@ impl Core {
         self.v6 = v6;
         self.proto = proto;
         self.ring.clear();
-        self.ready_read_pending = false;
+        self.reset_notify();
         self.err = QtError::unknown();
         self.open_mode = open_mode;
         self.fetch_local();
@@ -369,7 +390,7 @@ impl Core {
                         scope: addr.scope.clone(),
                     };
                     self.peer_port = port;
-                    self.ready_read_pending = false;
+                    self.reset_notify();
                     self.set_state(state::CONNECTED, ev);
                     ev.push(Event::Connected);
                     return true;
@@ -519,13 +540,92 @@ impl Core {
             return true;
         }
         let Some(sock) = &self.sock else { return false };
+        // Only a receive that drained the kernel queue clears the bit; a
+        // full batch (or an error) leaves more possible.
+        self.notify.may_have_data = false;
         match self.ring.fill(sock) {
-            Ok(n) => n > 0,
+            Ok(n) => {
+                self.notify.may_have_data = self.ring.more;
+                n > 0
+            }
             Err(e) => {
+                self.notify.may_have_data = true;
                 self.fail(from_io(Op::Receive, &e), ev);
                 false
             }
         }
+    }
+
+    /// A new socket layer (bind, adopt, connect): nothing is pending and the
+    /// kernel may already hold datagrams. `emitting` belongs to a readyRead
+    /// emission still on the stack and stays.
+    fn reset_notify(&mut self) {
+        self.notify.pending = false;
+        self.notify.may_have_data = true;
+    }
+
+    /// The reactor saw a readiness edge for this socket.
+    pub fn readiness_edge(&mut self) {
+        self.notify.may_have_data = true;
+    }
+
+    /// Qt's canReadNotification: the loop found the socket (maybe) readable.
+    /// Returns true when readyRead is to be emitted; the caller emits it
+    /// and then calls `ready_read_done`.
+    pub fn check_ready_read(&mut self, ev: &mut Events) -> bool {
+        if !matches!(self.state, state::BOUND | state::CONNECTED) || self.notify.pending {
+            return false;
+        }
+        if self.ring.is_empty() && !(self.notify.may_have_data && self.fill(ev)) {
+            return false;
+        }
+        self.begin_ready_read(ev)
+    }
+
+    /// Data is there: mark it pending and emit unless an emission is running.
+    fn begin_ready_read(&mut self, ev: &mut Events) -> bool {
+        self.notify.pending = true;
+        if self.notify.emitting {
+            return false;
+        }
+        self.notify.emitting = true;
+        ev.push(Event::ReadyRead);
+        true
+    }
+
+    /// The readyRead emission started by `check_ready_read` returned.
+    pub fn ready_read_done(&mut self) {
+        self.notify.emitting = false;
+    }
+
+    /// waitForReadyRead found the socket readable (`try_kernel`), or wants
+    /// to know whether the ring holds data: None if nothing is pending,
+    /// else Some(emit readyRead), as Qt's canReadNotification answers.
+    pub fn ready_for_wait(&mut self, try_kernel: bool, ev: &mut Events) -> Option<bool> {
+        if self.ring.is_empty() && !(try_kernel && self.fill(ev)) {
+            return None;
+        }
+        if self.notify.pending {
+            return Some(false);
+        }
+        Some(self.begin_ready_read(ev))
+    }
+
+    /// Qt's readDatagram: the next datagram cut to `max`, or None with
+    /// TemporaryError, unless the receive itself failed (an ICMP refusal
+    /// stays the socket's error, as in Qt).
+    pub fn read_datagram<R>(
+        &mut self,
+        max: usize,
+        ev: &mut Events,
+        f: impl FnOnce(&[u8], &Meta) -> R,
+    ) -> Option<R> {
+        let before = ev.len();
+        let r = self.take(Some(max), ev, f);
+        if r.is_none() && !ev[before..].iter().any(|e| matches!(e, Event::Error(_))) {
+            self.fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), ev);
+        }
+        r
     }
 
     /// Take the next datagram (Qt's readDatagram / receiveDatagram), with
@@ -547,8 +647,7 @@ impl Core {
         if let Some(d) = meta.drops {
             self.drops = Some(d);
         }
-        self.ready_read_pending = false;
-        self.rearm();
+        self.after_read();
         Some(out)
     }
 
@@ -580,18 +679,19 @@ impl Core {
 
     fn taken(&mut self, n: usize) -> usize {
         if n > 0 {
-            self.ready_read_pending = false;
-            self.rearm();
+            self.after_read();
         }
         n
     }
 
-    /// After a read: have the loop look again only if datagrams may still be
-    /// pending (some left in the ring, or the last refill was a full batch);
-    /// otherwise the next arrival brings its own readiness event.
-    fn rearm(&self) {
+    /// A read happened: readyRead may be emitted again (Qt's readDatagram
+    /// clears hasPendingData and re-enables the notifier). Have the loop look
+    /// again if datagrams may remain in the ring or the kernel; otherwise the
+    /// next arrival brings its own edge.
+    fn after_read(&mut self) {
+        self.notify.pending = false;
         if let Some(r) = &self.reg {
-            if !self.ring.is_empty() || self.ring.more {
+            if !self.ring.is_empty() || self.notify.may_have_data {
                 r.rearm();
             }
         }
@@ -661,7 +761,7 @@ impl Core {
         self.peer = HostAddr::default();
         self.peer_port = 0;
         self.peer_name.clear();
-        self.ready_read_pending = false;
+        self.notify.pending = false;
     }
 }
 

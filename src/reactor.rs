@@ -107,6 +107,11 @@ impl Handle {
 impl Drop for Handle {
     fn drop(&mut self) {
         let _ = crate::sys::deregister(&self.shared.registry, self.raw);
+        if self.queued.load(Ordering::Acquire) {
+            // Without a running loop the queue is never drained: a closed
+            // socket must not leave its entry behind.
+            lock(&self.shared.recheck).retain(|t| *t != self.token);
+        }
         let t = lock(&self.shared.targets).remove(&self.token);
         // Dropping a Py without the GIL is deferred by PyO3; fine here.
         drop(t);
@@ -243,17 +248,18 @@ impl Shared {
             f(py)?;
         }
         for token in ready {
-            ran += self.dispatch(py, token)?;
+            ran += self.dispatch(py, token, true)?;
         }
         let again = std::mem::take(&mut *lock(&self.recheck));
         for token in again {
-            ran += self.dispatch(py, token)?;
+            ran += self.dispatch(py, token, false)?;
         }
         ran += self.fire_timers(py)?;
         Ok(ran)
     }
 
-    fn dispatch(&self, py: Python<'_>, token: u64) -> PyResult<usize> {
+    /// Deliver an edge (`edge`) or a re-check to socket `token`.
+    fn dispatch(&self, py: Python<'_>, token: u64, edge: bool) -> PyResult<usize> {
         let weak = match lock(&self.targets).get(&token) {
             Some(Target::Socket(w, queued)) => {
                 // From here on a new read must queue a new re-check.
@@ -267,7 +273,7 @@ impl Shared {
             return Ok(0);
         };
         let sock = obj.cast::<crate::socket::QAbstractSocket>()?;
-        sock.get().on_readable(py)
+        sock.get().on_readable(py, edge)
     }
 
     fn fire_timers(&self, py: Python<'_>) -> PyResult<usize> {

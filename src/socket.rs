@@ -271,23 +271,23 @@ impl QAbstractSocket {
         Ok(())
     }
 
-    /// The reactor saw the socket readable (or a read re-armed it): emit
-    /// readyRead unless it was emitted and nothing has been read since.
-    pub fn on_readable(&self, py: Python<'_>) -> PyResult<usize> {
+    /// The reactor saw a readiness edge (`edge`) or re-checks after a read:
+    /// emit readyRead as Qt's rule says (Core::check_ready_read).
+    pub fn on_readable(&self, py: Python<'_>, edge: bool) -> PyResult<usize> {
         let mut ev = Events::new();
-        {
+        let emitting = {
             let mut c = lock(&self.core);
-            if !matches!(c.state, state::BOUND | state::CONNECTED) || c.ready_read_pending {
-                return Ok(0);
+            if edge {
+                c.readiness_edge();
             }
-            if c.fill(&mut ev) {
-                c.ready_read_pending = true;
-                ev.push(Event::ReadyRead);
-            }
-        }
+            c.check_ready_read(&mut ev)
+        };
         let n = ev.len();
-        self.emit(py, ev)?;
-        Ok(n)
+        let r = self.emit(py, ev);
+        if emitting {
+            lock(&self.core).ready_read_done();
+        }
+        r.map(|_| n)
     }
 
     fn do_bind(slf: &Bound<'_, Self>, addr: HostAddr, port: u16, mode: i64) -> PyResult<bool> {
@@ -592,13 +592,9 @@ impl QAbstractSocket {
             if c.ring.is_empty() && !(c.is_valid() && matches!(c.state, state::BOUND | state::CONNECTED)) {
                 None
             } else {
-                let r = c.take(Some(maxlen as usize), &mut ev, |b, m| {
+                Some(c.read_datagram(maxlen as usize, &mut ev, |b, m| {
                     (crate::payload::new(py, b), sender_of(m))
-                });
-                if r.is_none() {
-                    c.fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), &mut ev);
-                }
-                Some(r)
+                }))
             }
         };
         let Some(got) = got else {
@@ -669,13 +665,12 @@ impl QAbstractSocket {
         let got = crate::buffer::with_bytes_mut(buffer, "buffer", |out| {
             let mut c = lock(&self.core);
             let cap = out.len();
-            c.take(Some(cap), &mut ev, |bytes, meta| {
+            c.read_datagram(cap, &mut ev, |bytes, meta| {
                 out[..bytes.len()].copy_from_slice(bytes);
                 (bytes.len(), meta.clone())
             })
         })?;
         let Some((n, meta)) = got else {
-            lock(&self.core).fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), &mut ev);
             self.emit(py, ev)?;
             return none();
         };
@@ -896,14 +891,13 @@ impl QAbstractSocket {
                 if !matches!(c.state, state::BOUND | state::CONNECTED) {
                     return Ok(false);
                 }
-                if !c.ring.is_empty() || (readable && c.fill(&mut ev)) {
-                    if !c.ready_read_pending {
-                        c.ready_read_pending = true;
-                        ev.push(Event::ReadyRead);
-                    }
+                if let Some(emitting) = c.ready_for_wait(readable, &mut ev) {
                     drop(c);
-                    self.emit(py, ev)?;
-                    return Ok(true);
+                    let r = self.emit(py, ev);
+                    if emitting {
+                        lock(&self.core).ready_read_done();
+                    }
+                    return r.map(|_| true);
                 }
                 if !ev.is_empty() {
                     drop(c);
