@@ -5,6 +5,7 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
@@ -92,7 +93,9 @@ struct ReadNotify {
 }
 
 pub struct Core {
-    pub sock: Option<Socket>,
+    /// Shared with threads blocked in waitForReadyRead, so the descriptor
+    /// stays theirs until they wake (close() wakes them with shutdown).
+    pub sock: Option<Arc<Socket>>,
     /// The socket's family is AF_INET6 (IPv6 or dual-stack).
     pub v6: bool,
     /// Qt's protocol of the socket: IPv4, IPv6 or AnyIP (dual-stack).
@@ -201,7 +204,13 @@ impl Core {
     /// reused as soon as it is closed), then close, and drop what it held.
     pub fn drop_socket(&mut self) {
         self.reg = None;
-        self.sock = None;
+        if let Some(s) = self.sock.take() {
+            if Arc::strong_count(&s) > 1 {
+                // A thread waits in poll() on it: shutdown wakes it (Linux
+                // does so even for unconnected UDP), then it lets go.
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+        }
         self.ring.clear();
     }
 
@@ -224,7 +233,7 @@ impl Core {
         self.drop_socket();
         match create(protocol) {
             Ok((s, v6, proto)) => {
-                self.sock = Some(s);
+                self.sock = Some(Arc::new(s));
                 self.v6 = v6;
                 self.proto = proto;
                 true
@@ -308,7 +317,7 @@ impl Core {
         }
         let peer = sock.peer_addr().ok().and_then(|a| a.as_socket());
         self.drop_socket();
-        self.sock = Some(sock);
+        self.sock = Some(Arc::new(sock));
         self.v6 = v6;
         self.proto = proto;
         self.ring.clear();
@@ -368,7 +377,7 @@ impl Core {
                 match create(proto) {
                     Ok((s, v6, p)) => {
                         self.drop_socket();
-                        self.sock = Some(s);
+                        self.sock = Some(Arc::new(s));
                         self.v6 = v6;
                         self.proto = p;
                     }

@@ -264,7 +264,7 @@ impl QAbstractSocket {
         // socket still works through waitForReadyRead.
         if let Ok(handle) = reactor.register_socket(raw, weak) {
             let mut c = lock(&me.core);
-            if c.reg.is_none() && c.sock.as_ref().map(crate::sys::raw) == Some(raw) {
+            if c.reg.is_none() && c.sock.as_deref().map(crate::sys::raw) == Some(raw) {
                 c.reg = Some(handle);
             }
         }
@@ -886,7 +886,9 @@ impl QAbstractSocket {
         let mut readable = false;
         loop {
             let mut ev = Events::new();
-            let fd = {
+            // The socket itself, not its number: close() on another thread
+            // then wakes this wait and the number cannot be reused under it.
+            let sock = {
                 let mut c = lock(&self.core);
                 if !matches!(c.state, state::BOUND | state::CONNECTED) {
                     return Ok(false);
@@ -905,7 +907,7 @@ impl QAbstractSocket {
                     return Ok(false);
                 }
                 match &c.sock {
-                    Some(s) => crate::sys::raw(s),
+                    Some(s) => s.clone(),
                     None => return Ok(false),
                 }
             };
@@ -915,7 +917,8 @@ impl QAbstractSocket {
                 let left = Duration::from_millis(msecs as u64).saturating_sub(start.elapsed());
                 left.as_millis().min(i32::MAX as u128) as i32
             };
-            let ready = py.detach(|| crate::sys::poll_readable(fd, remaining));
+            let ready = py.detach(|| crate::sys::poll_readable(crate::sys::raw(&sock), remaining));
+            drop(sock);
             match ready {
                 Ok(true) => readable = true,
                 Ok(false) => {

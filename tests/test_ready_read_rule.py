@@ -153,3 +153,21 @@ def test_icmp_refusal_is_reported_once_and_kept() -> None:
     assert s.error() == QAbstractSocket.SocketError.ConnectionRefusedError
     # The socket stays usable.
     assert s.write(b"again") == 5
+
+
+def test_close_from_another_thread_wakes_wait_for_ready_read() -> None:
+    import threading
+
+    rx = bound()
+    port = rx.localPort()
+    result: list[bool] = []
+    t = threading.Thread(target=lambda: result.append(rx.waitForReadyRead(-1)), daemon=True)
+    t.start()
+    time.sleep(0.05)
+    rx.close()
+    t.join(5)
+    assert not t.is_alive(), "waitForReadyRead(-1) was not woken by close()"
+    assert result == [False]
+    # The port is free again.
+    again = QUdpSocket()
+    assert again.bind(QHostAddress.LocalHost, port), again.errorString()
