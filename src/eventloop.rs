@@ -57,7 +57,7 @@ impl QEventLoop {
     fn exec(&self, py: Python<'_>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<i64> {
         let _ = flags_of(flags)?;
         if self.running.swap(true, Ordering::AcqRel) {
-            crate::socket::qt_warning(py, "QEventLoop::exec: instance has already called exec()");
+            crate::warning::qt_warning(py, "QEventLoop::exec: instance has already called exec()");
             return Ok(-1);
         }
         // As in Qt, an exit() before exec() does not count.

@@ -21,8 +21,10 @@ mod payload;
 mod reactor;
 mod signal;
 mod socket;
+mod sync;
 mod sys;
 mod timer;
+mod warning;
 
 use pyo3::prelude::*;
 

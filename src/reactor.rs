@@ -15,18 +15,24 @@ use std::time::{Duration, Instant};
 use pyo3::prelude::*;
 use pyo3::types::PyWeakrefReference;
 
-use crate::signal::lock;
+use crate::sync::lock;
 
 const WAKER: mio::Token = mio::Token(0);
 
 /// What the reactor calls back: a socket or a timer, held weakly; or a
 /// single-shot callable, held until it has run.
 enum Target {
-    /// A socket, and its "queued for a re-check" flag (shared with Handle).
-    Socket(Py<PyWeakrefReference>, Arc<AtomicBool>),
+    /// A socket, its "queued for a re-check" flag (shared with Handle) and
+    /// what to call when it is readable.
+    Socket(Py<PyWeakrefReference>, Arc<AtomicBool>, OnReadable),
     Timer(Py<PyWeakrefReference>),
     Call(Py<PyAny>),
 }
+
+/// Called with the live socket object on a readiness edge (`true`) or a
+/// re-check after a read (`false`); returns how many callbacks ran. The
+/// binding supplies it, so the reactor knows nothing of socket classes.
+pub type OnReadable = fn(&Bound<'_, PyAny>, bool) -> PyResult<usize>;
 
 /// Work handed to the loop thread from elsewhere (a finished host lookup).
 pub type Posted = Box<dyn FnOnce(Python<'_>) -> PyResult<()> + Send>;
@@ -154,11 +160,12 @@ impl Shared {
         self: &Arc<Self>,
         raw: crate::sys::Raw,
         weak: Py<PyWeakrefReference>,
+        on_readable: OnReadable,
     ) -> std::io::Result<Handle> {
         let token = self.new_id();
         crate::sys::register(&self.registry, raw, mio::Token(token as usize))?;
         let queued = Arc::new(AtomicBool::new(false));
-        lock(&self.targets).insert(token, Target::Socket(weak, queued.clone()));
+        lock(&self.targets).insert(token, Target::Socket(weak, queued.clone(), on_readable));
         let h = Handle {
             shared: self.clone(),
             token,
@@ -260,11 +267,11 @@ impl Shared {
 
     /// Deliver an edge (`edge`) or a re-check to socket `token`.
     fn dispatch(&self, py: Python<'_>, token: u64, edge: bool) -> PyResult<usize> {
-        let weak = match lock(&self.targets).get(&token) {
-            Some(Target::Socket(w, queued)) => {
+        let (weak, on_readable) = match lock(&self.targets).get(&token) {
+            Some(Target::Socket(w, queued, f)) => {
                 // From here on a new read must queue a new re-check.
                 queued.store(false, Ordering::Release);
-                w.clone_ref(py)
+                (w.clone_ref(py), *f)
             }
             _ => return Ok(0),
         };
@@ -272,8 +279,7 @@ impl Shared {
             self.cancel(token);
             return Ok(0);
         };
-        let sock = obj.cast::<crate::socket::QAbstractSocket>()?;
-        sock.get().on_readable(py, edge)
+        on_readable(&obj, edge)
     }
 
     fn fire_timers(&self, py: Python<'_>) -> PyResult<usize> {

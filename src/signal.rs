@@ -15,11 +15,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyWeakrefReference};
 use pyo3::{PyTraverseError, PyVisit};
 
-/// Lock a mutex whose guarded data stays consistent even if a panic
-/// unwound through a previous holder (we never leave it half-updated).
-pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+pub use crate::sync::lock;
 
 enum Target {
     Callable(Py<PyAny>),

@@ -21,17 +21,7 @@ use crate::signal::{lock, Signal};
 
 const UDP_SOCKET: i64 = 1;
 
-/// Qt's warnings (qWarning) go to stderr as bare lines, as under PySide.
-pub fn qt_warning(py: Python<'_>, text: &str) {
-    let line = format!("{text}\n");
-    let written = py
-        .import("sys")
-        .and_then(|sys| sys.getattr("stderr"))
-        .and_then(|err| err.call_method1("write", (line,)));
-    if written.is_err() {
-        eprintln!("{text}");
-    }
-}
+pub use crate::warning::qt_warning;
 
 macro_rules! signals {
     ($($field:ident => $getter:ident, $sig:literal, $n:literal;)*) => {
@@ -262,13 +252,18 @@ impl QAbstractSocket {
         let reactor = crate::reactor::current_py()?;
         // Where the OS cannot register the socket (Windows for now), the
         // socket still works through waitForReadyRead.
-        if let Ok(handle) = reactor.register_socket(raw, weak) {
+        if let Ok(handle) = reactor.register_socket(raw, weak, Self::readable_callback) {
             let mut c = lock(&me.core);
             if c.reg.is_none() && c.sock.as_deref().map(crate::sys::raw) == Some(raw) {
                 c.reg = Some(handle);
             }
         }
         Ok(())
+    }
+
+    /// The reactor's callback (it holds sockets weakly, as plain objects).
+    fn readable_callback(obj: &Bound<'_, PyAny>, edge: bool) -> PyResult<usize> {
+        obj.cast::<QAbstractSocket>()?.get().on_readable(obj.py(), edge)
     }
 
     /// The reactor saw a readiness edge (`edge`) or re-checks after a read:
