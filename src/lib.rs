@@ -39,6 +39,8 @@ pub mod bench_api {
 
 #[pymodule]
 fn _qudp(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The version lives in Cargo.toml only; pyproject.toml takes it from there.
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     enums::register(m)?;
     address::register(m)?;
     signal::register(m)?;

@@ -18,7 +18,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from . import QAbstractSocket, QHostAddress, QNetworkInterface, QUdpSocket
+from . import QAbstractSocket, QHostAddress, QNetworkInterface, QUdpSocket, __version__
 
 
 def _addr(text: str) -> QHostAddress:
@@ -296,6 +296,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(
         prog="qudp", description="Qt's QUdpSocket for Python: command line."
     )
+    p.add_argument("--version", action="version", version=f"qudp {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
     d = sub.add_parser("demo", help="send datagrams round loopback and summarise")
     d.add_argument("--count", type=int, default=1000, help="datagrams to send (default 1000)")

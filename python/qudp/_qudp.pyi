@@ -23,11 +23,14 @@ __all__ = [
     "QTimer",
     "QUdpSocket",
     "Signal",
+    "__version__",
     "_reactor_fd",
     "_reactor_hosted",
     "_reactor_pass",
     "_register_enums",
 ]
+
+__version__: str
 
 def _register_enums(classes: dict[str, type]) -> None: ...
 def _reactor_fd() -> int: ...
