@@ -4,6 +4,7 @@ qudp demo                      a sender and a receiver on loopback
 qudp listen PORT [--bind ADDR] print each datagram with its sender (like nc -u -l)
 qudp send HOST PORT MESSAGE    send one datagram
 qudp interfaces                list interfaces and addresses, like `ip addr`
+qudp bench [--plot FILE]       qudp against Python's socket (and PySide6, uvloop) here
 qudp broadcast-sender          Qt's broadcast examples (examples/ has the
 qudp broadcast-receiver          same programs as standalone scripts)
 qudp multicast-sender          Qt's multicast examples: --group4/--group6,
@@ -293,11 +294,22 @@ def _examples(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in[:1] == ["bench"]:
+        # Its own options and child processes (python -m qudp._bench).
+        from ._bench import main as bench_main
+
+        return bench_main(args_in[1:])
     p = argparse.ArgumentParser(
         prog="qudp", description="Qt's QUdpSocket for Python: command line."
     )
     p.add_argument("--version", action="version", version=f"qudp {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser(
+        "bench",
+        add_help=False,
+        help="measure qudp against Python's socket (and PySide6, uvloop) here, ~20 s; --plot FILE",
+    )
     d = sub.add_parser("demo", help="send datagrams round loopback and summarise")
     d.add_argument("--count", type=int, default=1000, help="datagrams to send (default 1000)")
     d.set_defaults(func=cmd_demo)
