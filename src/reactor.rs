@@ -6,8 +6,7 @@
 //! after a read, and due timers. Sockets and timers are held weakly, so a
 //! collected object is never called back.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,6 +14,7 @@ use std::time::{Duration, Instant};
 use pyo3::prelude::*;
 use pyo3::types::PyWeakrefReference;
 
+use crate::deadlines::Deadlines;
 use crate::signal::lock;
 
 const WAKER: mio::Token = mio::Token(0);
@@ -39,8 +39,8 @@ pub struct Shared {
     targets: Mutex<HashMap<u64, Target>>,
     /// Sockets whose readyRead must be re-evaluated (a read happened).
     recheck: Mutex<Vec<u64>>,
-    /// (deadline, sequence, id): a min-heap; stale entries are skipped.
-    timers: Mutex<BinaryHeap<Reverse<(Instant, u64, u64)>>>,
+    /// When each timer and single-shot call is due.
+    timers: Mutex<Deadlines>,
     /// Set while a host loop (asyncio) drives this reactor: then anything
     /// that needs attention wakes the poll descriptor.
     hosted: AtomicBool,
@@ -76,7 +76,7 @@ pub fn current() -> std::io::Result<Arc<Shared>> {
             waker,
             targets: Mutex::new(HashMap::new()),
             recheck: Mutex::new(Vec::new()),
-            timers: Mutex::new(BinaryHeap::new()),
+            timers: Mutex::new(Deadlines::default()),
             hosted: AtomicBool::new(false),
             next_id: AtomicU64::new(1),
         });
@@ -178,13 +178,14 @@ impl Shared {
         self.push_deadline(id, deadline);
     }
 
-    fn push_deadline(&self, id: u64, deadline: Instant) {
-        let seq = self.new_id();
-        lock(&self.timers).push(Reverse((deadline, seq, id)));
+    /// (Re)schedule the timer or call `id`, whose target is registered.
+    pub fn push_deadline(&self, id: u64, deadline: Instant) {
+        lock(&self.timers).schedule(id, deadline);
         self.nudge();
     }
 
     pub fn cancel(&self, id: u64) {
+        lock(&self.timers).cancel(id);
         let t = lock(&self.targets).remove(&id);
         drop(t);
     }
@@ -199,15 +200,8 @@ impl Shared {
         if !lock(&self.recheck).is_empty() || !lock(&self.posted).is_empty() {
             return Some(Duration::ZERO);
         }
-        let targets = lock(&self.targets);
-        let mut timers = lock(&self.timers);
-        while let Some(Reverse((deadline, _, id))) = timers.peek() {
-            if targets.contains_key(id) {
-                return Some(deadline.saturating_duration_since(Instant::now()));
-            }
-            timers.pop();
-        }
-        None
+        let next = lock(&self.timers).next();
+        next.map(|d| d.saturating_duration_since(Instant::now()))
     }
 
     /// One pass: wait up to `timeout` (None: until something happens), then
@@ -271,18 +265,7 @@ impl Shared {
     }
 
     fn fire_timers(&self, py: Python<'_>) -> PyResult<usize> {
-        let now = Instant::now();
-        let mut due = Vec::new();
-        {
-            let mut timers = lock(&self.timers);
-            while let Some(Reverse((deadline, _, id))) = timers.peek().copied() {
-                if deadline > now {
-                    break;
-                }
-                timers.pop();
-                due.push((deadline, id));
-            }
-        }
+        let due = lock(&self.timers).take_due(Instant::now());
         let mut ran = 0;
         for (deadline, id) in due {
             let target = {
@@ -335,6 +318,13 @@ fn _reactor_pass(py: Python<'_>) -> PyResult<Option<f64>> {
     Ok(r.next_timeout().map(|d| d.as_secs_f64()))
 }
 
+/// `_qudp._reactor_timer_entries()`: entries in this thread's timer heap,
+/// live or stale (a test checks that restarts do not make it grow).
+#[pyfunction]
+fn _reactor_timer_entries() -> PyResult<usize> {
+    Ok(lock(&current_py()?.timers).entries())
+}
+
 /// `_qudp._reactor_hosted(on)`: a host loop starts or stops driving us.
 #[pyfunction]
 fn _reactor_hosted(on: bool) -> PyResult<()> {
@@ -345,5 +335,6 @@ fn _reactor_hosted(on: bool) -> PyResult<()> {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_reactor_fd, m)?)?;
     m.add_function(wrap_pyfunction!(_reactor_pass, m)?)?;
+    m.add_function(wrap_pyfunction!(_reactor_timer_entries, m)?)?;
     m.add_function(wrap_pyfunction!(_reactor_hosted, m)?)
 }

@@ -76,8 +76,7 @@ impl QTimer {
             st.deadline = Some(next);
             drop(st);
             // Same id, new deadline: the reactor keeps its weak target.
-            me.reactor
-                .schedule_timer(id, PyWeakrefReference::new(slf.as_any())?.unbind(), next);
+            me.reactor.push_deadline(id, next);
         }
         if let Some(sig) = me.timeout.get() {
             sig.get().fire(slf.py(), &[])?;
