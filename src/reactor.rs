@@ -33,6 +33,11 @@ pub type Posted = Box<dyn FnOnce(Python<'_>) -> PyResult<()> + Send>;
 
 pub struct Shared {
     poll: Mutex<mio::Poll>,
+    /// The poll descriptor, kept outside the lock: a thread holding the GIL
+    /// may ask for it while another thread waits in `poll` (GIL released).
+    raw_fd: i64,
+    /// The thread that created this reactor: the only one that may run it.
+    owner: std::thread::ThreadId,
     posted: Mutex<Vec<Posted>>,
     registry: mio::Registry,
     waker: mio::Waker,
@@ -70,6 +75,8 @@ pub fn current() -> std::io::Result<Arc<Shared>> {
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKER)?;
         let s = Arc::new(Shared {
+            raw_fd: crate::sys::poll_raw(&poll),
+            owner: std::thread::current().id(),
             poll: Mutex::new(poll),
             posted: Mutex::new(Vec::new()),
             registry,
@@ -141,7 +148,14 @@ impl Shared {
     }
 
     pub fn raw_fd(&self) -> i64 {
-        crate::sys::poll_raw(&lock(&self.poll))
+        self.raw_fd
+    }
+
+    /// Is the caller on the thread this reactor belongs to? Qt's objects
+    /// have thread affinity; running or arming a reactor from elsewhere
+    /// would race its owner.
+    pub fn on_owner_thread(&self) -> bool {
+        std::thread::current().id() == self.owner
     }
 
     /// Register a socket for readable events. The socket is held weakly.
