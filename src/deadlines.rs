@@ -37,6 +37,14 @@ impl Deadlines {
         }
     }
 
+    /// Put back a deadline that was taken by `take_due` but not handled,
+    /// unless `id` was scheduled again meanwhile.
+    pub fn restore(&mut self, id: u64, deadline: Instant) {
+        if !self.live.contains_key(&id) {
+            self.schedule(id, deadline);
+        }
+    }
+
     pub fn cancel(&mut self, id: u64) {
         self.live.remove(&id);
     }
@@ -125,5 +133,20 @@ mod tests {
         }
         let ids: Vec<u64> = d.take_due(t0).into_iter().map(|(_, id)| id).collect();
         assert_eq!(ids, vec![5, 3, 9, 1]);
+    }
+
+    #[test]
+    fn restore_puts_back_unless_rescheduled() {
+        let t0 = Instant::now();
+        let mut d = Deadlines::default();
+        d.schedule(1, at(t0, 1));
+        d.schedule(2, at(t0, 2));
+        let due = d.take_due(at(t0, 10));
+        assert_eq!(due.len(), 2);
+        d.schedule(2, at(t0, 50)); // a slot restarted 2 before the interrupt
+        d.restore(1, at(t0, 1));
+        d.restore(2, at(t0, 2));
+        assert_eq!(d.take_due(at(t0, 10)), vec![(at(t0, 1), 1)]);
+        assert_eq!(d.next(), Some(at(t0, 50)));
     }
 }
