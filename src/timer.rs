@@ -7,6 +7,7 @@
 //! or killTimer refuses), so a foreign thread never arms a reactor whose
 //! owner is asleep in poll with an older deadline.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -30,6 +31,11 @@ pub struct QTimer {
     state: Mutex<State>,
     reactor: Arc<Shared>,
     timeout: OnceLock<Py<Signal>>,
+    /// True once the fields are written. The collector can traverse the
+    /// object while `object_new` allocates its `__dict__`, before PyO3 has
+    /// written the fields: the memory is still zeroed then, and a zeroed
+    /// OnceLock reads as initialised (holding a null pointer).
+    built: AtomicBool,
 }
 
 /// QObject::startTimer's and killTimer's refusals (qobject.cpp).
@@ -137,6 +143,7 @@ impl QTimer {
             }),
             reactor: current_py()?,
             timeout: OnceLock::new(),
+            built: AtomicBool::new(true),
         })
     }
 
@@ -277,6 +284,9 @@ impl QTimer {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if !self.built.load(Ordering::Acquire) {
+            return Ok(());
+        }
         if let Some(s) = self.timeout.get() {
             visit.call(s)?;
         }

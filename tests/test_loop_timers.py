@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import time
 
 from qudp import QEventLoop, QTimer, _qudp
@@ -51,3 +54,24 @@ def test_many_live_timers_all_fire_after_compaction() -> None:
     assert _qudp._reactor_timer_entries() <= 4 * 300
     run_for(80)
     assert fired == set(range(300))
+
+
+def test_garbage_collection_inside_the_constructor_is_safe() -> None:
+    # QTimer has a __dict__, so allocating it can run a collection that
+    # traverses the half-built timer (its fields still zeroed memory).
+    code = textwrap.dedent(
+        """
+        import gc
+        from qudp import QEventLoop, QTimer
+        keep = []
+        for threshold in range(1, 30):  # every phase of allocations vs. collections
+            gc.set_threshold(threshold, 1, 1)
+            for i in range(500):
+                t = QTimer()
+                t.timeout.connect(lambda i=i: i)
+                keep.append((t, QEventLoop(), [i] * (i % 3)))
+        print("ok")
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", (out.returncode, out.stderr[-2000:])
