@@ -180,3 +180,80 @@ def _bound_socket() -> QUdpSocket:
     s = QUdpSocket()
     assert s.bind(QHostAddress.LocalHost, 0)
     return s
+
+
+ORACLE = """
+import os, sys, threading, time
+if sys.argv[1] == "qt":
+    from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
+    app = QCoreApplication([])
+else:
+    from qudp import QEventLoop, QTimer
+
+def pump(ms):
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+def foreign(fn):
+    t = threading.Thread(target=fn)
+    t.start()
+    t.join()
+
+def say(*a):
+    sys.stderr.flush()
+    print(*a, file=sys.stderr, flush=True)
+
+fired = []
+def make(name, single=False):
+    t = QTimer()
+    t.setSingleShot(single)
+    t.timeout.connect(lambda: fired.append(name))
+    return t
+
+a = make("a", True)
+say("start inactive from thread")
+foreign(lambda: a.start(10))
+say(a.isActive(), a.remainingTime(), a.interval())
+b = make("b")
+b.start(500)
+say("start active from thread")
+foreign(lambda: b.start(10))
+say(b.isActive(), b.remainingTime(), b.interval())
+c = make("c")
+c.start(500)
+say("stop from thread")
+foreign(c.stop)
+say(c.isActive(), c.remainingTime())
+say("stop inactive from thread")
+foreign(c.stop)
+d = make("d")
+d.start(500)
+say("setInterval active from thread")
+foreign(lambda: d.setInterval(20))
+say(d.isActive(), d.interval())
+say("setInterval inactive from thread")
+foreign(lambda: d.setInterval(30))
+say(d.isActive(), d.interval())
+box = {}
+foreign(lambda: box.setdefault("t", make("e", True)))
+say("start a finished thread's timer here")
+box["t"].start(10)
+say(box["t"].isActive())
+pump(100)
+say("fired", sorted(fired))
+os._exit(0)
+"""
+
+
+def test_cross_thread_timers_match_pyside6() -> None:
+    pytest.importorskip("PySide6.QtCore")
+    out = {}
+    for backend in ("qt", "qudp"):
+        r = subprocess.run(
+            [sys.executable, "-c", ORACLE, backend], capture_output=True, text=True, timeout=60
+        )
+        assert r.returncode == 0, r.stderr
+        out[backend] = r.stderr.splitlines()
+    assert out["qudp"] == out["qt"]
+    assert "fired []" in out["qt"]
