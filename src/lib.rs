@@ -11,6 +11,7 @@ mod bulk;
 mod connection;
 mod core;
 mod datagram;
+mod deadlines;
 mod enums;
 mod error;
 mod eventloop;

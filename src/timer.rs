@@ -1,6 +1,13 @@
 //! `QTimer`: single-shot and repeating timers on the thread's reactor, with
 //! a `timeout` signal; `QTimer.singleShot(msec, callable)`.
+//!
+//! A timer belongs to the thread that created it, as a QObject does: from
+//! any other thread, starting or stopping it is refused with Qt's warnings
+//! and leaves it inactive (Qt's QTimer drops its id when QObject::startTimer
+//! or killTimer refuses), so a foreign thread never arms a reactor whose
+//! owner is asleep in poll with an older deadline.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -21,20 +28,54 @@ struct State {
 
 #[pyclass(name = "QTimer", module = "qudp", subclass, frozen, weakref, dict)]
 pub struct QTimer {
-    /// False while the collector may see zeroed memory (see QAbstractSocket).
-    constructed: bool,
     state: Mutex<State>,
     reactor: Arc<Shared>,
     timeout: OnceLock<Py<Signal>>,
+    /// True once the fields are written. The collector can traverse the
+    /// object while `object_new` allocates its `__dict__`, before PyO3 has
+    /// written the fields: the memory is still zeroed then, and a zeroed
+    /// OnceLock reads as initialised (holding a null pointer).
+    built: AtomicBool,
 }
+
+/// QObject::startTimer's and killTimer's refusals (qobject.cpp).
+const START_REFUSED: &str = "QObject::startTimer: Timers cannot be started from another thread";
+const KILL_REFUSED: &str = "QObject::killTimer: Timers cannot be stopped from another thread";
 
 fn ms(v: i64) -> Duration {
     Duration::from_millis(v.max(0) as u64)
 }
 
 impl QTimer {
+    /// Off the owning thread: drop the live schedule as Qt's QTimer does
+    /// after a refused killTimer (warning once if it was active) and, when
+    /// `starting`, warn that the start is refused. True if refused.
+    fn refuse_foreign(&self, py: Python<'_>, starting: bool) -> bool {
+        if self.reactor.on_owner_thread() {
+            return false;
+        }
+        let was = {
+            let mut st = lock(&self.state);
+            st.deadline = None;
+            st.id.take()
+        };
+        if let Some(id) = was {
+            // Qt leaves the dispatcher's entry orphaned; cancelling it is
+            // the same to the program and frees it (a Mutex, any thread).
+            self.reactor.cancel(id);
+            crate::socket::qt_warning(py, KILL_REFUSED);
+        }
+        if starting {
+            crate::socket::qt_warning(py, START_REFUSED);
+        }
+        true
+    }
+
     fn schedule(slf: &Bound<'_, Self>, deadline: Instant) -> PyResult<()> {
         let me = slf.get();
+        if me.refuse_foreign(slf.py(), true) {
+            return Ok(());
+        }
         let id = me.reactor.timer_id();
         {
             let mut st = lock(&me.state);
@@ -78,8 +119,7 @@ impl QTimer {
             st.deadline = Some(next);
             drop(st);
             // Same id, new deadline: the reactor keeps its weak target.
-            me.reactor
-                .schedule_timer(id, PyWeakrefReference::new(slf.as_any())?.unbind(), next);
+            me.reactor.push_deadline(id, next);
         }
         if let Some(sig) = me.timeout.get() {
             sig.get().fire(slf.py(), &[])?;
@@ -95,7 +135,6 @@ impl QTimer {
     fn py_new(parent: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let _ = parent;
         Ok(QTimer {
-            constructed: true,
             state: Mutex::new(State {
                 interval_ms: 0,
                 single_shot: false,
@@ -104,6 +143,7 @@ impl QTimer {
             }),
             reactor: current_py()?,
             timeout: OnceLock::new(),
+            built: AtomicBool::new(true),
         })
     }
 
@@ -140,7 +180,10 @@ impl QTimer {
         Self::schedule(slf, Instant::now() + ms(interval))
     }
 
-    fn stop(&self) {
+    fn stop(&self, py: Python<'_>) {
+        if self.refuse_foreign(py, false) {
+            return;
+        }
         let mut st = lock(&self.state);
         if let Some(id) = st.id.take() {
             self.reactor.cancel(id);
@@ -160,6 +203,8 @@ impl QTimer {
             st.interval_ms = msec;
             st.id.is_some()
         };
+        // Off the owning thread an inactive timer just takes the interval;
+        // an active one is refused in schedule (kill, then start), as in Qt.
         if active {
             Self::schedule(slf, Instant::now() + ms(msec))?;
         }
@@ -239,7 +284,7 @@ impl QTimer {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
-        if !self.constructed {
+        if !self.built.load(Ordering::Acquire) {
             return Ok(());
         }
         if let Some(s) = self.timeout.get() {
