@@ -25,7 +25,8 @@ enum Target {
     /// A socket, its "queued for a re-check" flag (shared with Handle) and
     /// what to call when it is readable.
     Socket(Py<PyWeakrefReference>, Arc<AtomicBool>, OnReadable),
-    Timer(Py<PyWeakrefReference>),
+    /// A timer, held weakly, and what to call when it is due.
+    Timer(Py<PyWeakrefReference>, OnDue),
     Call(Py<PyAny>),
 }
 
@@ -33,6 +34,10 @@ enum Target {
 /// re-check after a read (`false`); returns how many callbacks ran. The
 /// binding supplies it, so the reactor knows nothing of socket classes.
 pub type OnReadable = fn(&Bound<'_, PyAny>, bool) -> PyResult<usize>;
+
+/// Called with the live timer object, its id and the deadline that came due;
+/// returns how many callbacks ran. Supplied by the binding.
+pub type OnDue = fn(&Bound<'_, PyAny>, u64, Instant) -> PyResult<usize>;
 
 /// Work handed to the loop thread from elsewhere (a finished host lookup).
 pub type Posted = Box<dyn FnOnce(Python<'_>) -> PyResult<()> + Send>;
@@ -196,8 +201,8 @@ impl Shared {
     }
 
     /// Schedule timer `id` (a QTimer, held weakly) at `deadline`.
-    pub fn schedule_timer(&self, id: u64, weak: Py<PyWeakrefReference>, deadline: Instant) {
-        lock(&self.targets).insert(id, Target::Timer(weak));
+    pub fn schedule_timer(&self, id: u64, weak: Py<PyWeakrefReference>, deadline: Instant, on_due: OnDue) {
+        lock(&self.targets).insert(id, Target::Timer(weak, on_due));
         self.push_deadline(id, deadline);
     }
 
@@ -372,16 +377,15 @@ impl Shared {
         let target = {
             let mut targets = lock(&self.targets);
             match targets.get(&id) {
-                Some(Target::Timer(w)) => Some(Target::Timer(w.clone_ref(py))),
+                Some(Target::Timer(w, f)) => Some(Target::Timer(w.clone_ref(py), *f)),
                 Some(Target::Call(_)) => targets.remove(&id),
                 _ => None,
             }
         };
         match target {
-            Some(Target::Timer(w)) => {
+            Some(Target::Timer(w, on_due)) => {
                 if let Some(obj) = w.bind(py).upgrade() {
-                    let timer = obj.cast::<crate::timer::QTimer>()?;
-                    return crate::timer::QTimer::fire(timer, id, deadline);
+                    return on_due(&obj, id, deadline);
                 }
                 self.cancel(id);
             }

@@ -86,12 +86,17 @@ impl QTimer {
             st.deadline = Some(deadline);
         }
         let weak = PyWeakrefReference::new(slf.as_any())?.unbind();
-        me.reactor.schedule_timer(id, weak, deadline);
+        me.reactor.schedule_timer(id, weak, deadline, Self::due_callback);
         Ok(())
     }
 
     /// Called by the reactor when schedule `id` is due.
-    pub fn fire(slf: &Bound<'_, Self>, id: u64, deadline: Instant) -> PyResult<usize> {
+    /// The reactor's callback (it holds timers weakly, as plain objects).
+    fn due_callback(obj: &Bound<'_, PyAny>, id: u64, deadline: Instant) -> PyResult<usize> {
+        Self::fire(obj.cast::<QTimer>()?, id, deadline)
+    }
+
+    fn fire(slf: &Bound<'_, Self>, id: u64, deadline: Instant) -> PyResult<usize> {
         let me = slf.get();
         let repeat = {
             let mut st = lock(&me.state);
