@@ -106,7 +106,7 @@ class _Loader(importlib.abc.Loader):
         module.__dict__["__qudp_compat__"] = True
         if not sub:
             module.__path__ = []  # a package, so `import PySide6.QtCore` works
-            module.__getattr__ = _Missing(binding, binding, {})  # type: ignore[attr-defined]
+            module.__dict__["__getattr__"] = _Missing(binding, binding, {})
             return
         import qudp
         import qudp.compat
@@ -118,7 +118,7 @@ class _Loader(importlib.abc.Loader):
             setattr(module, n, getattr(src, n))
         module.__all__ = list(names)  # type: ignore[attr-defined]
         hint = _hints(binding) if sub == "QtCore" else {}
-        module.__getattr__ = _Missing(module.__name__, binding, hint)  # type: ignore[attr-defined]
+        module.__dict__["__getattr__"] = _Missing(module.__name__, binding, hint)
 
 
 class QtFinder(importlib.abc.MetaPathFinder):

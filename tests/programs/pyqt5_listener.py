@@ -1,3 +1,4 @@
+# ruff: noqa: UP008, UP031  (written as the PyQt5/PySide programs of their day)
 """A PyQt5 program: a listener turns datagrams into a pyqtSignal, a
 printer slot shows them, QUIT ends the application.
 

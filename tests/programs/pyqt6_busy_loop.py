@@ -1,3 +1,4 @@
+# ruff: noqa: UP031  (written as the PyQt5/PySide programs of their day)
 """A PyQt6 program without exec(): it polls with
 QGuiApplication.processEvents() until its datagrams have arrived, the way
 simulation loops and test drivers do.
@@ -37,11 +38,12 @@ counter = Counter(rx)
 seen = []
 counter.counted.connect(seen.append)
 tx = QUdpSocket()
-for i in range(count):
-    tx.writeDatagram(b"tick %d" % i, QHostAddress("127.0.0.1"), rx.localPort())
-calls = 0
+sent = calls = 0
 deadline = time.monotonic() + 10
 while counter.total < count and time.monotonic() < deadline:
+    if sent < count:  # one tick per frame, as a simulation loop would
+        tx.writeDatagram(b"tick %d" % sent, QHostAddress("127.0.0.1"), rx.localPort())
+        sent += 1
     QGuiApplication.processEvents()
     calls += 1
 print("received %d of %d" % (counter.total, count))

@@ -1,3 +1,4 @@
+# ruff: noqa: UP031  (written as the PyQt5/PySide programs of their day)
 """A PySide (1) program in the style of the original QUdpSocket page: the
 socket is bound to QHostAddress.LocalHost port 7755 in initSocket() and
 connected the old way, with SIGNAL('readyRead()') and

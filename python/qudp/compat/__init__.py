@@ -50,7 +50,6 @@ except ImportError:
             return len(self)
 
         length = size
-        count = size
 
         def isEmpty(self) -> bool:
             return len(self) == 0

@@ -86,7 +86,9 @@ class _Relay:
 
     __slots__ = ("__weakref__", "arity", "conn", "func", "receiver", "sender")
 
-    def __init__(self, sender: object, receiver: object | None, func: Callable[..., object]) -> None:
+    def __init__(
+        self, sender: object, receiver: object | None, func: Callable[..., object]
+    ) -> None:
         self.sender = _weak(sender)
         self.receiver = None if receiver is None else _weak(receiver)
         self.func = func
@@ -120,13 +122,17 @@ def _weak(obj: object) -> Callable[[], Any]:
 _relays: weakref.WeakKeyDictionary[Any, list[_Relay]] = weakref.WeakKeyDictionary()
 
 
+class _NoSuchSlot(Exception):
+    pass
+
+
 def _slot_target(receiver: object, spec: str) -> tuple[object | None, Callable[..., object]]:
     """(receiver, plain function) or (None, callable) for a SLOT()/SIGNAL() string."""
     code, name, args = _spec(spec, "method")
     if code == "2":
         sig = _find_signal(receiver, name, args, create=True)
         if sig is None:
-            raise AttributeError(f"{type(receiver).__name__} has no signal {name!r}")
+            raise _NoSuchSlot(f"No such signal {type(receiver).__name__}::{name}({args})")
         return None, sig.emit
     meth = getattr(receiver, name, None)
     if meth is None:
@@ -138,7 +144,7 @@ def _slot_target(receiver: object, spec: str) -> tuple[object | None, Callable[.
             if meth is not None:
                 break
     if meth is None:
-        raise AttributeError(f"{type(receiver).__name__} has no slot {name!r}")
+        raise _NoSuchSlot(f"No such slot {type(receiver).__name__}::{name}({args})")
     if isinstance(meth, types.MethodType):
         return meth.__self__, meth.__func__
     return None, meth
@@ -187,14 +193,16 @@ def _connect(this: object | None, *args: Any, **kwargs: Any) -> Any:
         args = (*args, kwargs.pop("type"))
     if kwargs:
         raise TypeError(f"connect() got an unexpected keyword argument {next(iter(kwargs))!r}")
-    sender, spec, recv, func, ctype = _parse_connect(this, args)
-    _type_value(ctype)  # check it
-    _code, name, sargs = _spec(spec, "signal")
-    sig = _find_signal(sender, name, sargs, create=True)
-    if sig is None:
+    try:
+        sender, spec, recv, func, ctype = _parse_connect(this, args)
+        _type_value(ctype)  # check it
+        _code, name, sargs = _spec(spec, "signal")
+        sig = _find_signal(sender, name, sargs, create=True)
+        if sig is None:
+            raise _NoSuchSlot(f"No such signal {type(sender).__name__}::{name}({sargs})")
+    except _NoSuchSlot as e:
         # Qt warns and returns an invalid connection.
-        print(f"QObject::connect: No such signal {type(sender).__name__}::{name}({sargs})",
-              file=sys.stderr)
+        print(f"QObject::connect: {e}", file=sys.stderr)
         return Connection(None, 0)
     if isinstance(sig, SignalInstance):
         slot = func if recv is None else types.MethodType(func, recv)
@@ -209,7 +217,10 @@ def _disconnect(this: object | None, *args: Any) -> bool:
     if len(args) == 1 and isinstance(args[0], Connection):
         sig = args[0]._signal
         return sig is not None and sig.disconnect(args[0])
-    sender, spec, recv, func, _ = _parse_connect(this, args)
+    try:
+        sender, spec, recv, func, _ = _parse_connect(this, args)
+    except _NoSuchSlot:
+        return False
     _code, name, sargs = _spec(spec, "signal")
     sig = _find_signal(sender, name, sargs, create=False)
     if sig is None:
@@ -248,7 +259,9 @@ class _RelayedSignal:
         self._relays: list[_Relay] = []
 
     def connect(self, slot: Callable[..., object], type: object = None) -> Any:
-        if isinstance(slot, SignalInstance | _RustSignal | _RelayedSignal):
+        recv: object | None
+        func: Callable[..., object]
+        if isinstance(slot, _SIGNALS):
             recv, func = None, slot.emit
         elif isinstance(slot, types.MethodType):
             recv, func = slot.__self__, slot.__func__
@@ -265,13 +278,12 @@ class _RelayedSignal:
         if slot is None:
             self._relays.clear()
             return bool(self._rust.disconnect())
-        if isinstance(slot, SignalInstance | _RustSignal | _RelayedSignal):
-            slot = slot.emit
+        target = slot.emit if isinstance(slot, _SIGNALS) else slot
         for relay in reversed(self._relays):
-            if relay.conn is slot or _relay_matches(relay, slot):
+            if relay.conn is target or _relay_matches(relay, target):
                 self._relays.remove(relay)
                 return bool(self._rust.disconnect(relay.conn))
-        return bool(self._rust.disconnect(slot))  # warns as PySide does
+        return bool(self._rust.disconnect(target))  # warns as PySide does
 
     def emit(self, *args: object) -> bool:
         return bool(self._rust.emit(*args))
@@ -281,6 +293,9 @@ class _RelayedSignal:
 
     def __repr__(self) -> str:
         return repr(self._rust).replace("<Signal", "<SignalInstance", 1)
+
+
+_SIGNALS = (SignalInstance, _RustSignal, _RelayedSignal)
 
 
 def _relay_matches(relay: _Relay, slot: object) -> bool:
@@ -424,7 +439,13 @@ class QObject:
         if not self.__dict__.get("_qo_delete_posted"):
             self.__dict__["_qo_delete_posted"] = True
             ref = weakref.ref(self)
-            _RustTimer.singleShot(0, lambda: (o := ref()) is not None and o._qo_destroy())
+
+            def destroy() -> None:
+                obj = ref()
+                if obj is not None:
+                    obj._qo_destroy()
+
+            _RustTimer.singleShot(0, destroy)
 
     def _qo_destroy(self) -> None:
         if is_deleted(self):
@@ -456,9 +477,13 @@ class QTimer(_RustTimer, QObject):
         QObject.__init__(self, parent)
 
     @staticmethod
-    def singleShot(msec: int, *args: Any) -> None:  # type: ignore[override]
+    def singleShot(msec: int, *args: Any) -> None:
         if len(args) == 2 and isinstance(args[1], str):
-            recv, func = _slot_target(args[0], args[1])
+            try:
+                recv, func = _slot_target(args[0], args[1])
+            except _NoSuchSlot as e:
+                print(f"QTimer::singleShot: {e}", file=sys.stderr)
+                return
             slot = func if recv is None else types.MethodType(func, recv)
             _RustTimer.singleShot(msec, args[0], slot)
             return
@@ -569,8 +594,10 @@ class QCoreApplication(QObject):
     def exec() -> int:
         app = QCoreApplication._self
         if app is None:
-            print("QCoreApplication::exec: Please instantiate the QApplication object first",
-                  file=sys.stderr)
+            print(
+                "QCoreApplication::exec: Please instantiate the QApplication object first",
+                file=sys.stderr,
+            )
             return -1
         loop = QEventLoop()
         code = loop.exec()

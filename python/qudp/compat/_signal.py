@@ -10,6 +10,7 @@ an exception in a slot is printed while the remaining slots still run.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import threading
@@ -82,11 +83,9 @@ def _sending(sender: object, receiver: object) -> Iterator[None]:
 def current_sender(receiver: object) -> object | None:
     """The sender of the signal whose slot on `receiver` is running (Qt:
     QObject::sender() is only valid inside a slot of that object)."""
-    stack = _tls.__dict__.get("stack")
-    if stack:
-        sender, recv = stack[-1]
-        if recv is receiver:
-            return sender
+    stack: list[tuple[object, object]] = _tls.__dict__.get("stack") or []
+    if stack and stack[-1][1] is receiver:
+        return stack[-1][0]
     return None
 
 
@@ -127,6 +126,7 @@ class _Target:
             try:
                 self.receiver = weakref.ref(slot.__self__)
                 self.func = slot.__func__
+                self.key = None  # the bound method would keep its object alive
             except TypeError:
                 pass
         if isinstance(slot, SignalInstance):
@@ -210,7 +210,9 @@ _QT_NAMES = {
 def _qt_name(t: object) -> str:
     if isinstance(t, str):
         return t
-    return _QT_NAMES.get(t, getattr(t, "__name__", repr(t)))  # type: ignore[call-overload]
+    if isinstance(t, type) and t in _QT_NAMES:
+        return _QT_NAMES[t]
+    return str(getattr(t, "__name__", repr(t)))
 
 
 class SignalInstance:
@@ -259,7 +261,11 @@ class SignalInstance:
             if isinstance(slot, _RustSignal):
                 slot = slot.emit
             idx = next(
-                (i for i in range(len(self._conns) - 1, -1, -1) if self._conns[i].target.matches(slot)),
+                (
+                    i
+                    for i in range(len(self._conns) - 1, -1, -1)
+                    if self._conns[i].target.matches(slot)
+                ),
                 None,
             )
         if idx is None:
@@ -295,7 +301,7 @@ class SignalInstance:
                     self._conns.remove(conn)
                 continue
             if conn.type & 0x7F == _QUEUED:
-                _call_later(lambda t=conn.target, a=args: t.call(owner, a))
+                _call_later(functools.partial(conn.target.call, owner, args))
             else:
                 conn.target.call(owner, args)
         return True
