@@ -413,10 +413,10 @@ def test_exit_ends_nested_loops(app: QCoreApplication) -> None:
     codes: list[int] = []
 
     def nested() -> None:
+        QTimer.singleShot(1, lambda: app.exit(3))
         codes.append(QEventLoop().exec())  # as a modal dialog would
 
     QTimer.singleShot(1, nested)
-    QTimer.singleShot(20, lambda: app.exit(3))
     assert app.exec() == 3
     assert codes == [3]
 

@@ -26,10 +26,15 @@ from ._signal import (
     Signal,
     SignalInstance,
     _capacity,
-    _sending,
+    _tls,
     _type_value,
+    blocked,
     current_sender,
+    deleted,
     is_deleted,
+    mark,
+    marked,
+    sender_stack,
 )
 
 # --- old-style connections (SIGNAL()/SLOT() strings) -------------------------
@@ -81,10 +86,12 @@ def _find_signal(obj: object, name: str, args: str, create: bool) -> Any:
 
 
 class _Relay:
-    """Connects a Rust signal to a slot through old-style connect, so that
-    sender() works inside the slot. Holds sender and receiver weakly."""
+    """Connects a Rust signal to a slot so that sender() and blockSignals()
+    work inside it. Holds sender and receiver weakly. The Rust signal calls
+    `call`, a plain closure: it runs once per emission, and a closure is
+    cheaper to call than an object with __call__."""
 
-    __slots__ = ("__weakref__", "arity", "conn", "func", "receiver", "sender")
+    __slots__ = ("__weakref__", "arity", "call", "conn", "func", "receiver", "sender")
 
     def __init__(
         self, sender: object, receiver: object | None, func: Callable[..., object]
@@ -94,21 +101,43 @@ class _Relay:
         self.func = func
         self.arity = _capacity(func) - (1 if receiver is not None else 0)
         self.conn: object = None
+        self.call = _relay_call(self.sender, self.receiver, func, self.arity)
 
-    def __call__(self, *args: object) -> None:
-        sender = self.sender()
-        recv = None if self.receiver is None else self.receiver()
-        if self.receiver is not None and (recv is None or is_deleted(recv)):
+
+def _relay_call(
+    sender_ref: Callable[[], Any],
+    recv_ref: Callable[[], Any] | None,
+    func: Callable[..., object],
+    arity: int,
+) -> Callable[..., None]:
+    tls = _tls
+
+    def call(*args: object) -> None:
+        sender = sender_ref()
+        if blocked and marked(blocked, sender):
             return
-        if sender is not None and getattr(sender, "__dict__", {}).get("_qo_blocked", False):
-            return
-        if self.arity >= 0:
-            args = args[: self.arity]
-        with _sending(sender, recv):
+        if recv_ref is None:
+            recv = None
+        else:
+            recv = recv_ref()
+            if recv is None or (deleted and marked(deleted, recv)):
+                return
+        if arity >= 0:
+            args = args[:arity]
+        try:
+            stack = tls.stack
+        except AttributeError:
+            stack = sender_stack()
+        stack.append((sender, recv))
+        try:
             if recv is None:
-                self.func(*args)
+                func(*args)
             else:
-                self.func(recv, *args)
+                func(recv, *args)
+        finally:
+            stack.pop()
+
+    return call
 
 
 def _weak(obj: object) -> Callable[[], Any]:
@@ -208,7 +237,7 @@ def _connect(this: object | None, *args: Any, **kwargs: Any) -> Any:
         slot = func if recv is None else types.MethodType(func, recv)
         return sig.connect(slot, ctype)
     relay = _Relay(sender, recv, func)
-    relay.conn = sig.connect(relay, ctype)
+    relay.conn = sig.connect(relay.call, ctype)
     _relays.setdefault(sig, []).append(relay)
     return relay.conn
 
@@ -270,7 +299,7 @@ class _RelayedSignal:
         else:
             raise TypeError(f"slot must be callable, not {slot.__class__.__name__}")
         relay = _Relay(self._owner(), recv, func)
-        relay.conn = self._rust.connect(relay, type)
+        relay.conn = self._rust.connect(relay.call, type)
         self._relays.append(relay)
         return relay.conn
 
@@ -412,12 +441,12 @@ class QObject:
     # signals
     def blockSignals(self, block: bool) -> bool:
         """Block this object's own signals; returns the previous state."""
-        old = bool(self.__dict__.get("_qo_blocked", False))
-        self.__dict__["_qo_blocked"] = bool(block)
+        old = marked(blocked, self)
+        mark(blocked, self, bool(block))
         return old
 
     def signalsBlocked(self) -> bool:
-        return bool(self.__dict__.get("_qo_blocked", False))
+        return marked(blocked, self)
 
     def sender(self) -> Any:
         """Inside a slot of this object: the object whose signal called it."""
@@ -451,7 +480,7 @@ class QObject:
         if is_deleted(self):
             return
         self.destroyed.emit(self)
-        self.__dict__["_qo_deleted"] = True
+        mark(deleted, self, True)
         for c in list(_children(self)):
             _teardown(c)
         _children(self).clear()

@@ -16,8 +16,7 @@ import sys
 import threading
 import types
 import weakref
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -70,20 +69,21 @@ def _type_value(t: object) -> int:
 _tls = threading.local()
 
 
-@contextmanager
-def _sending(sender: object, receiver: object) -> Iterator[None]:
-    stack = _tls.__dict__.setdefault("stack", [])
-    stack.append((sender, receiver))
+def sender_stack() -> list[tuple[object, object]]:
+    """This thread's (sender, receiver) pairs of the slots now running.
+    Callers push and pop around the call themselves: a context manager
+    would cost more than the rest of a relayed emission."""
     try:
-        yield
-    finally:
-        stack.pop()
+        return _tls.stack  # type: ignore[no-any-return]
+    except AttributeError:
+        _tls.stack = []
+        return _tls.stack  # type: ignore[no-any-return]
 
 
 def current_sender(receiver: object) -> object | None:
     """The sender of the signal whose slot on `receiver` is running (Qt:
     QObject::sender() is only valid inside a slot of that object)."""
-    stack: list[tuple[object, object]] = _tls.__dict__.get("stack") or []
+    stack = sender_stack()
     if stack and stack[-1][1] is receiver:
         return stack[-1][0]
     return None
@@ -107,8 +107,29 @@ def _capacity(slot: Callable[..., object]) -> int:
     return n
 
 
+# Objects with blocked signals, and objects deleted by deleteLater(), as
+# sets of weak references. Both are usually empty, so the per-emission test
+# is the truth test of a plain set (a WeakSet's costs a Python-level __len__).
+blocked: set[weakref.ref[Any]] = set()
+deleted: set[weakref.ref[Any]] = set()
+
+
+def mark(refs: set[weakref.ref[Any]], obj: object, on: bool) -> None:
+    if on:
+        refs.add(weakref.ref(obj, refs.discard))
+    else:
+        refs.discard(weakref.ref(obj))
+
+
+def marked(refs: set[weakref.ref[Any]], obj: object) -> bool:
+    try:
+        return bool(refs) and weakref.ref(obj) in refs
+    except TypeError:  # cannot be weakly referenced, so never marked
+        return False
+
+
 def is_deleted(obj: object) -> bool:
-    return bool(getattr(obj, "__dict__", {}).get("_qo_deleted", False))
+    return marked(deleted, obj)
 
 
 class _Target:
@@ -154,12 +175,15 @@ class _Target:
         fn, receiver = resolved
         if self.arity >= 0:
             args = args[: self.arity]
-        with _sending(sender, receiver):
-            try:
-                fn(*args)
-            except Exception:
-                # PySide prints the traceback and carries on with the next slot.
-                sys.excepthook(*sys.exc_info())
+        stack = sender_stack()
+        stack.append((sender, receiver))
+        try:
+            fn(*args)
+        except Exception:
+            # PySide prints the traceback and carries on with the next slot.
+            sys.excepthook(*sys.exc_info())
+        finally:
+            stack.pop()
 
 
 def _call_later(fn: Callable[[], object]) -> None:
@@ -287,7 +311,7 @@ class SignalInstance:
             verb = "needs" if len(args) < n else "only accepts"
             raise TypeError(f"{self._name} {verb} {n} argument(s), {len(args)} given!")
         owner = self._owner()
-        if owner is not None and getattr(owner, "__dict__", {}).get("_qo_blocked", False):
+        if blocked and marked(blocked, owner):
             return False
         for conn in list(self._conns):
             # A slot that disconnected a later one during this emission
