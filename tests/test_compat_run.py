@@ -179,3 +179,19 @@ def test_script_directory_is_importable(no_qt: dict[str, str], tmp_path: Path) -
     (tmp_path / "main.py").write_text("import helper\nprint(helper.VALUE)\n")
     r = run(no_qt, str(tmp_path / "main.py"), cwd=PROGRAMS)
     assert (r.returncode, r.stdout) == (0, "42\n"), r.stderr
+
+
+def test_an_installed_binding_is_not_imported(tmp_path: Path) -> None:
+    """With PySide6 installed (the test extra), `run` still answers first."""
+    script = tmp_path / "which.py"
+    script.write_text(
+        "import sys\n"
+        "from PySide6.QtCore import QObject\n"
+        "from PySide6.QtNetwork import QUdpSocket\n"
+        "print(QObject.__module__, QUdpSocket.__module__,\n"
+        "      [m for m in sys.modules if m.startswith(('shiboken', 'PySide6.'))])\n"
+    )
+    r = run(dict(os.environ), str(script))
+    assert r.stdout == (
+        "qudp.compat._object qudp.compat._object ['PySide6.QtCore', 'PySide6.QtNetwork']\n"
+    ), r.stderr
