@@ -333,6 +333,35 @@ def test_parent_keeps_sockets_and_timers_alive(app: QCoreApplication) -> None:
     assert all(r() is None for r in refs)
 
 
+def test_qudp_timer_parent_is_returned_and_keeps_it_alive() -> None:
+    """qudp.QTimer(parent), as QUdpSocket(parent): the reactor holds timers
+    weakly, so without the parent's reference the timer would vanish."""
+
+    class Owner:  # any object with attributes can own qudp objects
+        pass
+
+    owner = Owner()
+    t = qudp.QTimer(owner)
+    assert t.parent() is owner
+    assert qudp.QTimer().parent() is None
+    fired: list[int] = []
+    t.setSingleShot(True)
+    t.timeout.connect(lambda: fired.append(1))
+    t.start(1)
+    ref = weakref.ref(t)
+    del t
+    gc.collect()
+    assert ref() is not None
+    loop = qudp.QEventLoop()
+    deadline = time.monotonic() + 2
+    while not fired and time.monotonic() < deadline:
+        loop.processEvents()
+    assert fired == [1]
+    del owner
+    gc.collect()
+    assert ref() is None
+
+
 def test_delete_later_closes_child_sockets_and_emits_destroyed(app: QCoreApplication) -> None:
     parent = QObject()
     owner = QObject(parent)
@@ -399,6 +428,11 @@ def test_application_singleton_arguments_and_exec(app: QCoreApplication) -> None
     assert app.arguments() == ["prog", "--flag"]
     with pytest.raises(RuntimeError, match="singleton"):
         QCoreApplication([])
+    app.setApplicationName("logger")
+    QCoreApplication.setOrganizationName("club")
+    assert (app.applicationName(), QCoreApplication.organizationName()) == ("logger", "club")
+    with pytest.raises(TypeError, match="name must be str"):
+        app.setApplicationName(3)  # type: ignore[arg-type]
     order: list[str] = []
     app.aboutToQuit.connect(lambda: order.append("aboutToQuit"))
     QTimer.singleShot(1, lambda: QCoreApplication.exit(5))

@@ -11,6 +11,8 @@ absent (docs/porting.md lists both).
 
 from __future__ import annotations
 
+import qudp as _qudp_package
+
 from ._object import (
     QCoreApplication,
     QEventLoop,
@@ -34,26 +36,28 @@ from ._signal import (
 # --- QByteArray -----------------------------------------------------------------
 # qudp.QByteArray (issue 9, part 1) is the payload type; until it is part of
 # qudp, a placeholder with the read-only accessors PySide code calls on
-# payloads stands in. This is the only place that knows; delete the fallback
-# once qudp exports QByteArray.
-try:
-    from .. import QByteArray  # type: ignore[attr-defined]
-except ImportError:
+# payloads stands in. This is the only place that knows; delete the
+# placeholder once qudp exports QByteArray.
 
-    class QByteArray(bytes):  # type: ignore[no-redef]
-        """Placeholder: an immutable bytes with Qt's read-only accessors."""
 
-        def data(self) -> bytes:
-            return bytes(self)
+class _QByteArrayPlaceholder(bytes):
+    """Placeholder: an immutable bytes with Qt's read-only accessors."""
 
-        def size(self) -> int:
-            return len(self)
+    __slots__ = ()
 
-        length = size
+    def data(self) -> bytes:
+        return bytes(self)
 
-        def isEmpty(self) -> bool:
-            return len(self) == 0
+    def size(self) -> int:
+        return len(self)
 
+    length = size
+
+    def isEmpty(self) -> bool:
+        return len(self) == 0
+
+
+QByteArray: type[bytes] = getattr(_qudp_package, "QByteArray", _QByteArrayPlaceholder)
 
 # --------------------------------------------------------------------------------
 

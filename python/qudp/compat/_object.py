@@ -14,7 +14,7 @@ import threading
 import types
 import weakref
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, overload
 
 from .. import QAbstractSocket as _RustSocket
 from .. import QEventLoop as _RustLoop
@@ -337,11 +337,15 @@ def _relay_matches(relay: _Relay, slot: object) -> bool:
 class _Relayed:
     """Class attribute that replaces an inherited Rust signal getter."""
 
-    def __init__(self, name: str, base: type) -> None:
+    def __init__(self, base: type, name: str) -> None:
         self._name = name
         self._getter = getattr(base, name)
 
-    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+    @overload
+    def __get__(self, obj: None, objtype: type | None = None) -> _Relayed: ...
+    @overload
+    def __get__(self, obj: object, objtype: type | None = None) -> _RelayedSignal: ...
+    def __get__(self, obj: object | None, objtype: type | None = None) -> Any:
         if obj is None:
             return self
         cache = obj.__dict__.setdefault("_qo_relayed", {})
@@ -349,11 +353,6 @@ class _Relayed:
         if sig is None:
             sig = cache[self._name] = _RelayedSignal(obj, self._getter.__get__(obj))
         return sig
-
-
-def _relay_signals(cls: type, base: type, names: tuple[str, ...]) -> None:
-    for n in names:
-        setattr(cls, n, _Relayed(n, base))
 
 
 # --- QObject --------------------------------------------------------------------
@@ -452,8 +451,8 @@ class QObject:
         """Inside a slot of this object: the object whose signal called it."""
         return current_sender(self)
 
-    connect = _StaticOrBound(_connect)
-    disconnect = _StaticOrBound(_disconnect)
+    connect: Any = _StaticOrBound(_connect)
+    disconnect: Any = _StaticOrBound(_disconnect)
 
     def emit(self, signal: str, *args: object) -> bool:
         """Old-style emit: ``self.emit(SIGNAL('done(int)'), 3)``."""
@@ -502,8 +501,12 @@ class QTimer(_RustTimer, QObject):
     ``QTimer.singleShot(msec, receiver, SLOT('name()'))``."""
 
     def __init__(self, parent: object | None = None) -> None:
+        # The parent is QObject's business here, not qudp.QTimer's.
         _RustTimer.__init__(self)
         QObject.__init__(self, parent)
+
+    parent = QObject.parent
+    timeout = _Relayed(_RustTimer, "timeout")  # type: ignore[assignment]
 
     @staticmethod
     def singleShot(msec: int, *args: Any) -> None:
@@ -523,9 +526,6 @@ class QTimer(_RustTimer, QObject):
         QObject._qo_destroy(self)
 
 
-_relay_signals(QTimer, _RustTimer, ("timeout",))
-
-
 class QUdpSocket(_RustUdpSocket, QObject):
     """qudp's QUdpSocket as a QObject: parent (kept alive by it), object
     name, deleteLater(), blockSignals(), and sender() inside its slots. The
@@ -537,28 +537,20 @@ class QUdpSocket(_RustUdpSocket, QObject):
         QObject.__init__(self, parent)
 
     parent = QObject.parent
+    readyRead = _Relayed(_RustUdpSocket, "readyRead")  # type: ignore[assignment]
+    channelReadyRead = _Relayed(_RustUdpSocket, "channelReadyRead")  # type: ignore[assignment]
+    bytesWritten = _Relayed(_RustUdpSocket, "bytesWritten")  # type: ignore[assignment]
+    stateChanged = _Relayed(_RustUdpSocket, "stateChanged")  # type: ignore[assignment]
+    errorOccurred = _Relayed(_RustUdpSocket, "errorOccurred")  # type: ignore[assignment]
+    hostFound = _Relayed(_RustUdpSocket, "hostFound")  # type: ignore[assignment]
+    connected = _Relayed(_RustUdpSocket, "connected")  # type: ignore[assignment]
+    disconnected = _Relayed(_RustUdpSocket, "disconnected")  # type: ignore[assignment]
+    aboutToClose = _Relayed(_RustUdpSocket, "aboutToClose")  # type: ignore[assignment]
+    readChannelFinished = _Relayed(_RustUdpSocket, "readChannelFinished")  # type: ignore[assignment]
 
     def _qo_destroy(self) -> None:
         QObject._qo_destroy(self)
         self.close()
-
-
-_relay_signals(
-    QUdpSocket,
-    _RustUdpSocket,
-    (
-        "readyRead",
-        "channelReadyRead",
-        "bytesWritten",
-        "stateChanged",
-        "errorOccurred",
-        "hostFound",
-        "connected",
-        "disconnected",
-        "aboutToClose",
-        "readChannelFinished",
-    ),
-)
 
 
 _loops = threading.local()
@@ -586,6 +578,12 @@ class QEventLoop(_RustLoop, QObject):
 
     def exec_(self, flags: Any = None) -> int:
         return self.exec(flags)
+
+
+def _text(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be str, not {type(value).__name__}")
+    return value
 
 
 # --- the application ------------------------------------------------------------
@@ -661,6 +659,39 @@ class QCoreApplication(QObject):
             QCoreApplication._self = None
 
     @staticmethod
+    def applicationName() -> str:
+        app = sys.argv[0] if sys.argv else ""
+        return QCoreApplication._names.get("app") or os.path.splitext(os.path.basename(app))[0]
+
+    @staticmethod
+    def setApplicationName(name: str) -> None:
+        QCoreApplication._names["app"] = _text(name, "name")
+
+    @staticmethod
+    def applicationVersion() -> str:
+        return QCoreApplication._names.get("version", "")
+
+    @staticmethod
+    def setApplicationVersion(version: str) -> None:
+        QCoreApplication._names["version"] = _text(version, "version")
+
+    @staticmethod
+    def organizationName() -> str:
+        return QCoreApplication._names.get("org", "")
+
+    @staticmethod
+    def setOrganizationName(orgName: str) -> None:
+        QCoreApplication._names["org"] = _text(orgName, "orgName")
+
+    @staticmethod
+    def organizationDomain() -> str:
+        return QCoreApplication._names.get("domain", "")
+
+    @staticmethod
+    def setOrganizationDomain(orgDomain: str) -> None:
+        QCoreApplication._names["domain"] = _text(orgDomain, "orgDomain")
+
+    @staticmethod
     def applicationPid() -> int:
         return os.getpid()
 
@@ -671,34 +702,6 @@ class QCoreApplication(QObject):
     @staticmethod
     def applicationDirPath() -> str:
         return os.path.dirname(QCoreApplication.applicationFilePath())
-
-
-def _name_property(key: str, default: Callable[[], str]) -> tuple[Any, Any]:
-    def get() -> str:
-        return QCoreApplication._names.get(key) or default()
-
-    def set_(value: str) -> None:
-        if not isinstance(value, str):
-            raise TypeError(f"{key} must be str, not {type(value).__name__}")
-        QCoreApplication._names[key] = value
-
-    return staticmethod(get), staticmethod(set_)
-
-
-def _base_name() -> str:
-    return os.path.splitext(os.path.basename(sys.argv[0]))[0] if sys.argv else ""
-
-
-for _key, _default in (
-    ("applicationName", _base_name),
-    ("applicationVersion", str),
-    ("organizationName", str),
-    ("organizationDomain", str),
-):
-    _get, _set = _name_property(_key, _default)
-    setattr(QCoreApplication, _key, _get)
-    setattr(QCoreApplication, "set" + _key[0].upper() + _key[1:], _set)
-del _key, _default, _get, _set
 
 
 class QGuiApplication(QCoreApplication):
