@@ -197,6 +197,23 @@ def test_connection_types(app: QCoreApplication) -> None:
         e2.valueChanged.connect(r2.take, "queued")
 
 
+def test_connection_types_on_socket_signals(app: QCoreApplication) -> None:
+    s, r = QUdpSocket(), Receiver()
+    s.readyRead.connect(r.poke, Qt.QueuedConnection)
+    s.readyRead.emit()
+    assert r.got == []
+    spin()
+    assert r.got == ["poke"] and r.senders == [s]
+    t = QTimer()
+    got: list[str] = []
+    assert t.timeout.connect(r.poke, Qt.UniqueConnection)
+    assert not t.timeout.connect(r.poke, Qt.UniqueConnection)
+    t.timeout.connect(lambda: got.append("once"), Qt.SingleShotConnection)
+    t.timeout.emit()
+    t.timeout.emit()
+    assert got == ["once"] and r.got == ["poke", "poke", "poke"]
+
+
 def test_connection_type_values_are_qts() -> None:
     assert {m.name: m.value for m in Qt.ConnectionType} == {
         "AutoConnection": 0,

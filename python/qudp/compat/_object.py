@@ -8,6 +8,7 @@ child socket is closed then, as Qt's destructor closes it.
 
 from __future__ import annotations
 
+import functools
 import os
 import sys
 import threading
@@ -140,6 +141,48 @@ def _relay_call(
     return call
 
 
+def _relay_connect(
+    rust: Any,
+    relays: list[_Relay],
+    sender: object,
+    recv: object | None,
+    func: Callable[..., object],
+    ctype: object,
+) -> Any:
+    """Connect `func` (on `recv`) to a qudp signal through a relay, with
+    Qt's connection types done here: qudp's own signals call directly."""
+    kind = _type_value(ctype)
+    if kind & _UNIQUE and any(
+        r.func is func and (None if r.receiver is None else r.receiver()) is recv for r in relays
+    ):
+        return Connection(None, 0)
+    relay = _Relay(sender, recv, func)
+    call = relay.call
+    if kind & 0x7F == _QUEUED:
+        direct = call
+
+        def call(*args: object) -> None:
+            _RustTimer.singleShot(0, functools.partial(direct, *args))
+
+    if kind & _SINGLE_SHOT:
+        first = call
+
+        def call(*args: object) -> None:
+            if relay in relays:
+                relays.remove(relay)
+                rust.disconnect(relay.conn)
+                first(*args)
+
+    relay.conn = rust.connect(call)
+    relays.append(relay)
+    return relay.conn
+
+
+_QUEUED = 2
+_UNIQUE = 0x80
+_SINGLE_SHOT = 0x100
+
+
 def _weak(obj: object) -> Callable[[], Any]:
     try:
         return weakref.ref(obj)
@@ -236,10 +279,7 @@ def _connect(this: object | None, *args: Any, **kwargs: Any) -> Any:
     if isinstance(sig, SignalInstance):
         slot = func if recv is None else types.MethodType(func, recv)
         return sig.connect(slot, ctype)
-    relay = _Relay(sender, recv, func)
-    relay.conn = sig.connect(relay.call, ctype)
-    _relays.setdefault(sig, []).append(relay)
-    return relay.conn
+    return _relay_connect(sig, _relays.setdefault(sig, []), sender, recv, func, ctype)
 
 
 def _disconnect(this: object | None, *args: Any) -> bool:
@@ -298,10 +338,7 @@ class _RelayedSignal:
             recv, func = None, slot
         else:
             raise TypeError(f"slot must be callable, not {slot.__class__.__name__}")
-        relay = _Relay(self._owner(), recv, func)
-        relay.conn = self._rust.connect(relay.call, type)
-        self._relays.append(relay)
-        return relay.conn
+        return _relay_connect(self._rust, self._relays, self._owner(), recv, func, type)
 
     def disconnect(self, slot: object = None) -> bool:
         if slot is None:
