@@ -387,6 +387,7 @@ def test_delete_later_closes_child_sockets_and_emits_destroyed(app: QCoreApplica
     assert sock.bind(QHostAddress.LocalHost, 0) and plain.bind(QHostAddress.LocalHost, 0)
     gone: list[Any] = []
     owner.destroyed.connect(gone.append)
+    owner.blockSignals(True)  # Qt emits destroyed() all the same
     owner.deleteLater()
     assert gone == [] and sock.state() == QAbstractSocket.BoundState
     spin()
@@ -458,6 +459,14 @@ def test_application_singleton_arguments_and_exec(app: QCoreApplication) -> None
     QTimer.singleShot(1, app.quit)
     assert app.exec_() == 0
     assert order == ["aboutToQuit", "aboutToQuit"]
+
+
+def test_application_argv_must_be_strings() -> None:
+    with pytest.raises(TypeError, match="argv must be a list of str"):
+        QCoreApplication("prog --flag")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="argv must be a list of str"):
+        QCoreApplication([b"prog"])  # type: ignore[list-item]
+    assert QCoreApplication.instance() is None
 
 
 def test_exit_ends_nested_loops(app: QCoreApplication) -> None:

@@ -61,9 +61,9 @@ def _find_signal(obj: object, name: str, args: str, create: bool) -> Any:
     """The signal `name` of `obj`: a Rust signal, a declared one (the overload
     whose arity matches `args`), or a dynamic old-style one."""
     attr = getattr(type(obj), name, None)
-    if isinstance(obj, _RustSocket) and name in _RENAMED and not isinstance(attr, property):
-        attr = getattr(type(obj), _RENAMED[name], None)
+    if isinstance(obj, _RustSocket) and name in _RENAMED:
         name = _RENAMED[name]
+        attr = getattr(type(obj), name, None)
     if attr is not None:
         bound = getattr(obj, name)
         if isinstance(bound, SignalInstance):
@@ -515,6 +515,8 @@ class QObject:
     def _qo_destroy(self) -> None:
         if is_deleted(self):
             return
+        # Qt emits destroyed() even from an object whose signals are blocked.
+        mark(blocked, self, False)
         self.destroyed.emit(self)
         mark(deleted, self, True)
         for c in list(_children(self)):
@@ -641,8 +643,11 @@ class QCoreApplication(QObject):
                 "Please destroy the QCoreApplication singleton before creating a new "
                 "QCoreApplication instance."
             )
+        args = sys.argv if argv is None else argv
+        if isinstance(args, str | bytes) or not all(isinstance(a, str) for a in args):
+            raise TypeError(f"argv must be a list of str, not {argv!r}")
         super().__init__()
-        self._argv = list(sys.argv if argv is None else argv)
+        self._argv = list(args)
         QCoreApplication._self = self
 
     @staticmethod

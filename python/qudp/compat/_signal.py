@@ -150,8 +150,6 @@ class _Target:
                 self.key = None  # the bound method would keep its object alive
             except TypeError:
                 pass
-        if isinstance(slot, SignalInstance):
-            self.key = slot
 
     def resolve(self) -> tuple[Callable[..., object], object] | None:
         """(callable, receiver object or None), or None if the receiver is gone."""
