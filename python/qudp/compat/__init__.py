@@ -13,14 +13,8 @@ from __future__ import annotations
 
 import qudp as _qudp_package
 
-from ._object import (
-    QCoreApplication,
-    QEventLoop,
-    QGuiApplication,
-    QObject,
-    QTimer,
-    QUdpSocket,
-)
+from ._app import QCoreApplication, QGuiApplication
+from ._object import QEventLoop, QObject, QTimer, QUdpSocket
 from ._signal import (
     SIGNAL,
     SLOT,

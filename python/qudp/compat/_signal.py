@@ -45,6 +45,7 @@ class Qt:
 
 Qt.ConnectionType.__module__ = "qudp.compat"
 
+# Qt.ConnectionType values as bits: the low byte is the kind, the rest flags.
 _QUEUED = 2
 _UNIQUE = 0x80
 _SINGLE_SHOT = 0x100
