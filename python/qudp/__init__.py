@@ -101,6 +101,25 @@ for _name, _member in NetworkLayerProtocol.__members__.items():
 del _name, _member
 
 
+def _timer_init(self: QTimer, parent: object | None = None) -> None:
+    # A parent owns its children in Qt. The reactor holds timers weakly, so
+    # the parent holds the timer, in the list QUdpSocket(parent) also uses.
+    self.__dict__["_qudp_parent"] = parent
+    if parent is not None:
+        try:
+            parent.__dict__.setdefault("_qudp_children", []).append(self)
+        except AttributeError:
+            pass  # an object without attributes cannot own it
+
+
+def _timer_parent(self: QTimer) -> object | None:
+    return self.__dict__.get("_qudp_parent")
+
+
+QTimer.__init__ = _timer_init  # type: ignore[method-assign]
+QTimer.parent = _timer_parent  # type: ignore[method-assign]
+
+
 # Awaitable receive on every socket. asyncio itself is imported on first
 # use (qudp.aio), so `import qudp` stays cheaper than `import asyncio`.
 def _receiveDatagramAsync(self: QAbstractSocket, maxSize: int = -1) -> Any:

@@ -9,6 +9,7 @@ qudp broadcast-sender          Qt's broadcast examples (examples/ has the
 qudp broadcast-receiver          same programs as standalone scripts)
 qudp multicast-sender          Qt's multicast examples: --group4/--group6,
 qudp multicast-receiver          --port, --ttl (sender), --iface, --source, --all
+qudp run SCRIPT [ARGS...]      run a PySide/PyQt script's UDP + QtCore use on qudp
 """
 
 from __future__ import annotations
@@ -256,6 +257,12 @@ def cmd_multicast_receiver(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from ._runhook import run
+
+    return run(args.script, args.args)
+
+
 def _examples(sub: Any) -> None:
     i = sub.add_parser("interfaces", help="list interfaces and addresses (like ip addr)")
     i.set_defaults(func=cmd_interfaces)
@@ -327,6 +334,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     send.add_argument("message")
     send.set_defaults(func=cmd_send)
     _examples(sub)
+    run = sub.add_parser(
+        "run",
+        help="run a PySide6/PySide2/PySide/PyQt5/PyQt6 script on qudp, without Qt",
+        description="Run SCRIPT with its Qt imports (QtNetwork's UDP classes, QtCore) "
+        "answered by qudp and qudp.compat; sys.argv is [SCRIPT, ARGS...].",
+    )
+    run.add_argument("script")
+    run.add_argument("args", nargs=argparse.REMAINDER)
+    run.set_defaults(func=cmd_run)
     args = p.parse_args(argv)
     try:
         return int(args.func(args))
