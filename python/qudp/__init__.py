@@ -98,3 +98,9 @@ del _name, _member
 from . import aio as _aio  # noqa: E402
 
 _aio._install(QAbstractSocket)
+
+# A running Qt application (PySide6/PyQt6/PyQt5/PySide2, whichever the
+# program imported) drives qudp's signals and timers; see qudp.qthost.
+from . import qthost as _qthost  # noqa: E402
+
+_qthost._install()

@@ -1,0 +1,411 @@
+"""Qt host: qudp's sockets and timers driven by a running Qt event loop.
+
+A program that keeps PySide6, PyQt6, PyQt5 (or PySide2) for its widgets and
+QtCore but takes ``QUdpSocket`` and ``QHostAddress`` from qudp gets every
+qudp signal and timer from Qt's loop: ``app.exec()``, ``QEventLoop.exec()``,
+``processEvents()`` and the nested loops of modal dialogs.
+
+How: the reactor's poll descriptor (epoll/kqueue, readable whenever qudp has
+something to do) is watched by the binding's ``QSocketNotifier``, and its
+next deadline by one single-shot ``QTimer``. No thread, no polling. The
+descriptor is used level-style: each activation runs reactor passes until
+nothing is left that is due now, then re-arms the timer for the next
+deadline (or a zero timer, so widgets get a turn between bursts).
+
+Attaching is automatic: when a signal is connected, a socket bound or a
+timer started, and a Qt application object exists, on a thread that has a
+Qt event dispatcher, for whichever binding the program imported (qudp never
+imports one itself). ``attach()`` does it explicitly, for programs that set
+everything up before creating the application object.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import sys
+import threading
+import types
+import warnings
+import weakref
+from typing import Any
+
+from . import _qudp
+
+__all__ = ["attach", "attached", "detach"]
+
+# Probed in this order; the first one the program imported wins.
+_BINDINGS = ("PySide6", "PyQt6", "PyQt5", "PySide2")
+
+# Passes run per activation while work is due at once (a slot that reads one
+# datagram per readyRead re-queues its socket); after that a zero timer lets
+# Qt handle its own events first, so a flood cannot freeze the widgets.
+_PASSES_PER_ACTIVATION = 64
+
+_local = threading.local()
+
+
+def _qtcore() -> Any:
+    mods = sys.modules
+    for name in _BINDINGS:
+        core = mods.get(name + ".QtCore")
+        if core is not None:
+            return core
+    return None
+
+
+def _enum(owner: Any, scope: str, name: str) -> Any:
+    # Qt 6 bindings scope enums (QSocketNotifier.Type.Read); PyQt5 also has
+    # the flat Qt 5 form (QSocketNotifier.Read).
+    scoped = getattr(owner, scope, None)
+    value = getattr(scoped, name, None)
+    return value if value is not None else getattr(owner, name)
+
+
+class _Host:
+    """Drives this thread's reactor from one Qt application's event loop."""
+
+    def __init__(self, core: Any, app: Any) -> None:
+        self.core = core
+        self.app = weakref.ref(app)
+        self.fd = _qudp._reactor_fd()
+        self.runs = 0
+        self.passes = 0
+        # Children of the application (when on its thread) so they go when
+        # it goes; otherwise owned here.
+        parent = app if app.thread() == core.QThread.currentThread() else None
+        read = _enum(core.QSocketNotifier, "Type", "Read")
+        self.notifier = core.QSocketNotifier(self.fd, read, parent)
+        self.notifier.activated.connect(self.run)
+        self.timer = core.QTimer(parent)
+        self.timer.setSingleShot(True)
+        self.timer.setTimerType(_enum(core.Qt, "TimerType", "PreciseTimer"))
+        self.timer.timeout.connect(self.run)
+        _qudp._reactor_hosted(True)
+        # Timers started and data queued before we attached.
+        self.timer.start(0)
+
+    def alive(self) -> bool:
+        return self.app() is not None
+
+    def run(self, *_: Any) -> None:
+        """Process everything that is ready, then wait for the descriptor or
+        the next deadline. Re-entrant: a slot may open a modal dialog, whose
+        nested loop calls this again."""
+        self.runs += 1
+        next_in: float | None = 0.0
+        try:
+            for _i in range(_PASSES_PER_ACTIVATION):
+                self.passes += 1
+                next_in = _qudp._reactor_pass()
+                if next_in is None or next_in > 0:
+                    break
+        finally:
+            # Also after KeyboardInterrupt/SystemExit from a slot: what the
+            # pass did not handle is still queued and gets its turn.
+            self._schedule(next_in)
+
+    def _schedule(self, next_in: float | None) -> None:
+        if next_in is None:
+            self.timer.stop()
+        else:
+            # Qt timers count whole milliseconds: round up, never fire early.
+            self.timer.start(max(0, math.ceil(next_in * 1000.0)))
+
+    def close(self) -> None:
+        for obj in (self.notifier, self.timer):
+            try:
+                if obj is self.notifier:
+                    obj.setEnabled(False)
+                else:
+                    obj.stop()
+                obj.deleteLater()
+            except RuntimeError:
+                pass  # already deleted with the application
+        _qudp._reactor_hosted(False)
+
+
+def _current() -> _Host | None:
+    host: _Host | None = _local.__dict__.get("host")
+    if host is not None and not host.alive():
+        host.close()
+        _local.host = host = None
+    return host
+
+
+def ensure() -> bool:
+    """Attach to a running Qt application if there is one; cheap when
+    attached already or when no Qt binding is imported."""
+    host = _local.__dict__.get("host")
+    if host is not None and host.app() is not None:
+        return True
+    core = _qtcore()
+    if core is None:
+        return False
+    return _attach(core)
+
+
+def _attach(core: Any) -> bool:
+    if _current() is not None:
+        return True
+    app = core.QCoreApplication.instance()
+    # A thread without a Qt event dispatcher (plain threading.Thread) runs
+    # qudp's own loop; Qt objects there would never be served.
+    if app is None or core.QAbstractEventDispatcher.instance() is None:
+        return False
+    _local.host = _Host(core, app)
+    return True
+
+
+def attach() -> bool:
+    """Let the running Qt application's loop drive qudp on this thread.
+    Returns False when no Qt binding is imported, no application object
+    exists, or this thread has no Qt event loop. Idempotent."""
+    core = _qtcore()
+    return core is not None and _attach(core)
+
+
+def detach() -> None:
+    """Stop driving qudp from Qt on this thread (qudp's own QEventLoop and
+    asyncio still work)."""
+    host = _local.__dict__.pop("host", None)
+    if host is not None:
+        host.close()
+
+
+def attached() -> bool:
+    """Is Qt's loop driving qudp on this thread?"""
+    return _current() is not None
+
+
+# ---------------------------------------------------------------------------
+# Connecting qudp signals to Qt: a Qt signal as the slot, and Qt's
+# ConnectionType as the second argument of connect().
+
+AUTO, DIRECT, QUEUED, BLOCKING_QUEUED = 0, 1, 2, 3
+UNIQUE, SINGLE_SHOT = 0x80, 0x100
+
+
+def _connection_type(value: Any) -> int:
+    if value is None:
+        return AUTO
+    raw = getattr(value, "value", value)  # Python enums (PySide6, PyQt6)
+    try:
+        t = int(raw.__index__())
+    except (AttributeError, TypeError):
+        raise TypeError(
+            f"type must be a Qt.ConnectionType or int, not {type(value).__name__}"
+        ) from None
+    if t < 0 or t & ~(0x3 | UNIQUE | SINGLE_SHOT):
+        raise ValueError(f"type must be a Qt.ConnectionType, got {t}")
+    return t
+
+
+def _is_qt_signal(slot: Any) -> bool:
+    # A bound Qt signal (PySide's SignalInstance, PyQt's pyqtBoundSignal):
+    # "callable" by type but calling it raises; Qt connects it to emit.
+    mod = type(slot).__module__ or ""
+    return mod.split(".", 1)[0] in _BINDINGS and hasattr(slot, "emit") and hasattr(slot, "connect")
+
+
+def _signature_arity(text: str) -> int | None:
+    # "name(int,QMap<QString,int>)" -> 2: commas outside <...> and (...).
+    start, end = text.find("("), text.rfind(")")
+    if start < 0 or end < start:
+        return None
+    inner = text[start + 1 : end].strip()
+    if not inner:
+        return 0
+    depth, n = 0, 1
+    for ch in inner:
+        if ch in "<(":
+            depth += 1
+        elif ch in ">)":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            n += 1
+    return n
+
+
+def _qt_signal_arity(sig: Any) -> int | None:
+    text = getattr(sig, "signal", None)  # PyQt: "2name(QString)"
+    if not isinstance(text, str):
+        text = repr(sig)  # PySide: "<...SignalInstance name(QString) at 0x...>"
+        text = text.split(" at 0x", 1)[0]
+    return _signature_arity(text)
+
+
+def _capacity(fn: Any) -> int | None:
+    """Most positional arguments `fn` takes (None: any number)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    n = 0
+    for p in params:
+        if p.kind is p.VAR_POSITIONAL:
+            return None
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            n += 1
+    return n
+
+
+class _Forward:
+    """A qudp signal's slot that forwards to a Qt signal (emit, with as many
+    arguments as the Qt signal has: Qt lets a signal drop trailing ones)."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, sig: Any) -> None:
+        self.sig = sig
+        self.arity = _qt_signal_arity(sig)
+
+    def __call__(self, *args: Any) -> None:
+        self.sig.emit(*args[: self.arity])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Forward):
+            other = other.sig
+        return bool(_is_qt_signal(other) and self.sig == other)
+
+    def __repr__(self) -> str:
+        return f"<forward to {self.sig!r}>"
+
+
+class _Queued:
+    """QueuedConnection: the call is posted to the loop of this thread and
+    runs on its next pass, with the arguments of the emission. A bound
+    method's object is held weakly, as for direct connections."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, slot: Any) -> None:
+        self.arity = _capacity(slot)
+        if isinstance(slot, types.MethodType):
+            self.ref: Any = weakref.WeakMethod(slot)
+        else:
+            self.ref = lambda slot=slot: slot
+        self.slot_repr = repr(slot)
+
+    def __call__(self, *args: Any) -> None:
+        args = args[: self.arity] if self.arity is not None else args
+        _qudp.QTimer.singleShot(0, lambda: self._deliver(args))
+
+    def _deliver(self, args: tuple[Any, ...]) -> None:
+        fn = self.ref()
+        if fn is not None:
+            fn(*args)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _Queued):
+            other = other.ref()
+        if isinstance(other, _Forward):
+            other = other.sig
+        mine = self.ref()
+        if mine is None:
+            return False
+        if _is_qt_signal(mine) or _is_qt_signal(other):
+            return bool(_is_qt_signal(mine) and _is_qt_signal(other) and mine == other)
+        return bool(mine == other)
+
+    def __repr__(self) -> str:
+        return f"<queued {self.slot_repr}>"
+
+
+class _SingleShot:
+    """SingleShotConnection: disconnects itself before its first call."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.arity = None if isinstance(inner, _Forward | _Queued) else _capacity(inner)
+        self.signal: Any = None
+        self.conn: Any = None
+
+    def __call__(self, *args: Any) -> None:
+        if self.conn is None:
+            return
+        signal, conn, self.signal, self.conn = self.signal, self.conn, None, None
+        _orig_disconnect(signal, conn)
+        self.inner(*(args[: self.arity] if self.arity is not None else args))
+
+    def __eq__(self, other: object) -> bool:
+        return bool(self.inner == other)
+
+
+_orig_connect: Any = None
+_orig_disconnect: Any = None
+
+
+def _connect(self: Any, slot: Any, type: Any = None) -> Any:
+    """Connect `slot` (a callable, a qudp signal or a Qt signal) and return a
+    Connection. `type` is Qt's ConnectionType: Auto and Direct call the slot
+    during the emission, Queued posts the call to this thread's loop,
+    BlockingQueued calls directly (the emitter is always on the slot's
+    thread); the UniqueConnection and SingleShotConnection flags apply."""
+    t = _connection_type(type)
+    ensure()
+    target = _Forward(slot) if _is_qt_signal(slot) else slot
+    if t & 0x3 == QUEUED:
+        if not callable(target) and not isinstance(slot, _qudp.Signal):
+            raise TypeError(f"slot must be callable, not {slot.__class__.__name__}")
+        target = _Queued(target.emit if isinstance(target, _qudp.Signal) else target)
+    if t & UNIQUE and _connected(self, target):
+        return None
+    if t & SINGLE_SHOT:
+        if isinstance(target, _qudp.Signal):
+            target = target.emit
+        once = _SingleShot(target)
+        once.signal = self
+        once.conn = _orig_connect(self, once)
+        return once.conn
+    return _orig_connect(self, target)
+
+
+def _connected(signal: Any, target: Any) -> bool:
+    # Qt refuses a duplicate unique connection. The signal only answers
+    # "disconnect this": probe that way and put the connection back.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        probe = target.emit if isinstance(target, _qudp.Signal) else target
+        if not _orig_disconnect(signal, probe):
+            return False
+    _orig_connect(signal, target)
+    return True
+
+
+def _wrap_start(orig: Any) -> Any:
+    def start(self: Any, *args: Any, **kwargs: Any) -> Any:
+        ensure()
+        return orig(self, *args, **kwargs)
+
+    start.__doc__ = orig.__doc__
+    start.__name__ = orig.__name__
+    start.__wrapped__ = orig  # type: ignore[attr-defined]
+    return start
+
+
+def _install() -> None:
+    """Hook the moments qudp starts needing a loop (connect, bind, timer
+    start) so a Qt application present by then is attached."""
+    global _orig_connect, _orig_disconnect
+    sig = _qudp.Signal
+    _orig_connect = sig.connect
+    _orig_disconnect = sig.disconnect
+    sig.connect = _connect  # type: ignore[method-assign, assignment]
+    for cls, name in (
+        (_qudp.QAbstractSocket, "bind"),
+        (_qudp.QAbstractSocket, "connectToHost"),
+        (_qudp.QTimer, "start"),
+    ):
+        setattr(cls, name, _wrap_start(getattr(cls, name)))
+    single = _qudp.QTimer.singleShot
+
+    def singleShot(msec: Any, *args: Any) -> None:
+        ensure()
+        single(msec, *args)
+
+    singleShot.__doc__ = single.__doc__
+    singleShot.__wrapped__ = single  # type: ignore[attr-defined]
+    _qudp.QTimer.singleShot = staticmethod(singleShot)  # type: ignore[method-assign, assignment]
