@@ -142,3 +142,16 @@ def test_attach_explicitly_and_again_after_a_new_application(binding: str) -> No
         "second_app": ["x"],
         "reattached": True,
     }
+
+
+def test_qthread_worker_socket_runs_on_its_thread(binding: str) -> None:
+    r = run(binding, "worker_thread.py", free_port(), 50)
+    assert r == {
+        "received": 50,
+        "exit": 0,
+        "worker_attached": True,
+        "main_attached": False,
+        "threads": ["worker"],
+        "main_thread_is_other": True,
+        "hosts_left": 0,
+    }

@@ -42,7 +42,9 @@ _BINDINGS = ("PySide6", "PyQt6", "PyQt5", "PySide2")
 # Qt handle its own events first, so a flood cannot freeze the widgets.
 _PASSES_PER_ACTIVATION = 64
 
-_local = threading.local()
+# One host per OS thread. Not threading.local: on a QThread every slot call
+# gets a fresh Python thread state, whose locals die when the slot returns.
+_hosts: dict[int, _Host] = {}
 
 
 def _qtcore() -> Any:
@@ -73,7 +75,10 @@ class _Host:
         self.passes = 0
         # Children of the application (when on its thread) so they go when
         # it goes; otherwise owned here.
-        parent = app if app.thread() == core.QThread.currentThread() else None
+        self.on_app_thread = app.thread() == core.QThread.currentThread()
+        parent = app if self.on_app_thread else None
+        # A finished QThread's number can be reused by a new thread.
+        self.dispatcher = None if self.on_app_thread else core.QAbstractEventDispatcher.instance()
         read = _enum(core.QSocketNotifier, "Type", "Read")
         self.notifier = core.QSocketNotifier(self.fd, read, parent)
         self.notifier.activated.connect(self.run)
@@ -81,12 +86,21 @@ class _Host:
         self.timer.setSingleShot(True)
         self.timer.setTimerType(_enum(core.Qt, "TimerType", "PreciseTimer"))
         self.timer.timeout.connect(self.run)
+        if not self.on_app_thread:
+            # Clean up on the worker thread as it ends: Qt still runs its
+            # deferred deletions there after finished().
+            direct = _enum(core.Qt, "ConnectionType", "DirectConnection")
+            core.QThread.currentThread().finished.connect(self.thread_finished, direct)
         _qudp._reactor_hosted(True)
         # Timers started and data queued before we attached.
         self.timer.start(0)
 
     def alive(self) -> bool:
-        return self.app() is not None
+        if self.app() is None:
+            return False
+        return self.on_app_thread or (
+            self.core.QAbstractEventDispatcher.instance() is self.dispatcher
+        )
 
     def run(self, *_: Any) -> None:
         """Process everything that is ready, then wait for the descriptor or
@@ -112,6 +126,11 @@ class _Host:
             # Qt timers count whole milliseconds: round up, never fire early.
             self.timer.start(max(0, math.ceil(next_in * 1000.0)))
 
+    def thread_finished(self) -> None:
+        if _hosts.get(threading.get_ident()) is self:
+            del _hosts[threading.get_ident()]
+        self.close()
+
     def close(self) -> None:
         for obj in (self.notifier, self.timer):
             try:
@@ -126,18 +145,23 @@ class _Host:
 
 
 def _current() -> _Host | None:
-    host: _Host | None = _local.__dict__.get("host")
+    me = threading.get_ident()
+    host = _hosts.get(me)
     if host is not None and not host.alive():
-        host.close()
-        _local.host = host = None
+        del _hosts[me]
+        # A host of an earlier thread with this number: its Qt objects
+        # belong to that thread and must not be touched from here.
+        if host.app() is None:
+            host.close()
+        host = None
     return host
 
 
 def ensure() -> bool:
     """Attach to a running Qt application if there is one; cheap when
     attached already or when no Qt binding is imported."""
-    host = _local.__dict__.get("host")
-    if host is not None and host.app() is not None:
+    host = _hosts.get(threading.get_ident())
+    if host is not None and host.on_app_thread and host.app() is not None:
         return True
     core = _qtcore()
     if core is None:
@@ -153,7 +177,7 @@ def _attach(core: Any) -> bool:
     # qudp's own loop; Qt objects there would never be served.
     if app is None or core.QAbstractEventDispatcher.instance() is None:
         return False
-    _local.host = _Host(core, app)
+    _hosts[threading.get_ident()] = _Host(core, app)
     return True
 
 
@@ -168,7 +192,7 @@ def attach() -> bool:
 def detach() -> None:
     """Stop driving qudp from Qt on this thread (qudp's own QEventLoop and
     asyncio still work)."""
-    host = _local.__dict__.pop("host", None)
+    host = _hosts.pop(threading.get_ident(), None)
     if host is not None:
         host.close()
 

@@ -8,6 +8,7 @@ usage: busy_loop.py PORT CALLS
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 from _binding import QtWidgets, finish
@@ -36,7 +37,7 @@ def main() -> None:
     fired: list[str] = []
     qudp.QTimer.singleShot(0, lambda: fired.append("zero"))
     qudp.QTimer.singleShot(5, lambda: fired.append("5ms"))
-    host = qudp.qthost._local.host
+    host = qudp.qthost._hosts[threading.get_ident()]
     runs_before = host.runs
     sender = QUdpSocket()
     every = calls // DATAGRAMS
