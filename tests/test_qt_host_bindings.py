@@ -39,7 +39,6 @@ def run(binding: str, program: str, *args: object) -> dict[str, Any]:
     if importlib.util.find_spec(binding) is None:
         pytest.skip(f"{binding} is not installed")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QUDP_QT_BINDING=binding)
-    env.setdefault("XDG_RUNTIME_DIR", "/tmp")
     proc = subprocess.run(
         [sys.executable, str(PROGRAMS / program), *map(str, args)],
         capture_output=True,
@@ -127,7 +126,7 @@ def test_connect_to_qt_signals_and_connection_types(binding: str) -> None:
         # one only on the next pass of the loop.
         "queued_during_emit": closing,
         "queued_after": closing + closing,
-        "unique": [True, True],
+        "unique": [True, False],  # the second is refused (a false connection)
         "unique_calls": 1,
     }
 
@@ -155,3 +154,23 @@ def test_qthread_worker_socket_runs_on_its_thread(binding: str) -> None:
         "main_thread_is_other": True,
         "hosts_left": 0,
     }
+
+
+def test_widget_example(binding: str) -> None:
+    if importlib.util.find_spec(binding) is None:
+        pytest.skip(f"{binding} is not installed")
+    port = free_port()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    example = Path(__file__).parent.parent / "examples" / "qt_broadcastreceiver.py"
+    args = ["--port", str(port), "--count", "3", "--timeout", "20", "--binding", binding]
+    with subprocess.Popen(
+        [sys.executable, str(example), *args], stdout=subprocess.PIPE, text=True, env=env
+    ) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline().startswith("Listening")
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            for i in range(3):
+                s.sendto(b"message %d" % i, ("127.0.0.1", port))
+        lines = [proc.stdout.readline().strip() for _ in range(3)]
+        assert proc.wait(timeout=30) == 0
+    assert lines == [f'Received datagram: "message {i}"' for i in range(3)]

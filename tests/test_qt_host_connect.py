@@ -98,8 +98,8 @@ def test_unique_and_single_shot_flags() -> None:
     def slot() -> None:
         calls.append("u")
 
-    assert t.timeout.connect(slot, UNIQUE) is not None
-    assert t.timeout.connect(slot, UNIQUE) is None
+    assert t.timeout.connect(slot, UNIQUE)
+    assert not t.timeout.connect(slot, UNIQUE)
     t.timeout.connect(lambda: calls.append("once"), SINGLE_SHOT)
     t.timeout.emit()
     t.timeout.emit()

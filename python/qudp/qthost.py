@@ -81,7 +81,9 @@ class _Host:
         self.dispatcher = None if self.on_app_thread else core.QAbstractEventDispatcher.instance()
         read = _enum(core.QSocketNotifier, "Type", "Read")
         self.notifier = core.QSocketNotifier(self.fd, read, parent)
-        self.notifier.activated.connect(self.run)
+        # A slot without parameters: PySide6 then skips converting the
+        # signal's arguments (a descriptor and an enum, ~15 µs per call).
+        self.notifier.activated.connect(self.activated)
         self.timer = core.QTimer(parent)
         self.timer.setSingleShot(True)
         self.timer.setTimerType(_enum(core.Qt, "TimerType", "PreciseTimer"))
@@ -93,6 +95,7 @@ class _Host:
             core.QThread.currentThread().finished.connect(self.thread_finished, direct)
         _qudp._reactor_hosted(True)
         # Timers started and data queued before we attached.
+        self.armed = True
         self.timer.start(0)
 
     def alive(self) -> bool:
@@ -102,7 +105,10 @@ class _Host:
             self.core.QAbstractEventDispatcher.instance() is self.dispatcher
         )
 
-    def run(self, *_: Any) -> None:
+    def activated(self) -> None:
+        self.run()
+
+    def run(self) -> None:
         """Process everything that is ready, then wait for the descriptor or
         the next deadline. Re-entrant: a slot may open a modal dialog, whose
         nested loop calls this again."""
@@ -121,9 +127,12 @@ class _Host:
 
     def _schedule(self, next_in: float | None) -> None:
         if next_in is None:
-            self.timer.stop()
+            if self.armed:
+                self.armed = False
+                self.timer.stop()
         else:
             # Qt timers count whole milliseconds: round up, never fire early.
+            self.armed = True
             self.timer.start(max(0, math.ceil(next_in * 1000.0)))
 
     def thread_finished(self) -> None:
@@ -358,6 +367,18 @@ class _SingleShot:
         return bool(self.inner == other)
 
 
+class _RefusedConnection:
+    """What connect() returns for a refused UniqueConnection: false, like
+    PySide6's invalid QMetaObject.Connection (PyQt raises TypeError)."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "<Connection refused (not unique)>"
+
+
+_REFUSED = _RefusedConnection()
 _orig_connect: Any = None
 _orig_disconnect: Any = None
 
@@ -376,7 +397,7 @@ def _connect(self: Any, slot: Any, type: Any = None) -> Any:
             raise TypeError(f"slot must be callable, not {slot.__class__.__name__}")
         target = _Queued(target.emit if isinstance(target, _qudp.Signal) else target)
     if t & UNIQUE and _connected(self, target):
-        return None
+        return _REFUSED
     if t & SINGLE_SHOT:
         if isinstance(target, _qudp.Signal):
             target = target.emit

@@ -1,5 +1,5 @@
 """qudp signals connected to Qt signals and with Qt's connection types:
-argument counts, disconnect by the Qt signal, queued, unique, single-shot.
+argument counts, disconnect by the Qt signal, queued and unique connections.
 
 usage: connect_qt.py
 """
@@ -55,7 +55,7 @@ def main() -> None:
     t.setSingleShot(True)
     first = t.timeout.connect(slot, unique)
     second = t.timeout.connect(slot, unique)
-    out["unique"] = [first is not None, second is None]
+    out["unique"] = [bool(first), bool(second)]
     t.start(0)
     QtCore.QTimer.singleShot(30, app.quit)
     app.exec()
