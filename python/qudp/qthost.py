@@ -70,6 +70,10 @@ class _Host:
     def __init__(self, core: Any, app: Any) -> None:
         self.core = core
         self.app = weakref.ref(app)
+        # The C++ application can go while its Python object lives on
+        # (PySide6's shutdown(), sip.delete): its destroyed() says so.
+        self.app_gone = False
+        app.destroyed.connect(self.app_destroyed)
         self.fd = _qudp._reactor_fd()
         self.runs = 0
         self.passes = 0
@@ -98,8 +102,11 @@ class _Host:
         self.armed = True
         self.timer.start(0)
 
+    def app_destroyed(self) -> None:
+        self.app_gone = True
+
     def alive(self) -> bool:
-        if self.app() is None:
+        if self.app_gone or self.app() is None:
             return False
         return self.on_app_thread or (
             self.core.QAbstractEventDispatcher.instance() is self.dispatcher
@@ -158,9 +165,10 @@ def _current() -> _Host | None:
     host = _hosts.get(me)
     if host is not None and not host.alive():
         del _hosts[me]
-        # A host of an earlier thread with this number: its Qt objects
-        # belong to that thread and must not be touched from here.
-        if host.app() is None:
+        # Its application is gone: close it. Otherwise it belonged to an
+        # earlier thread with this number, whose Qt objects must not be
+        # touched from here.
+        if host.app_gone or host.app() is None:
             host.close()
         host = None
     return host
@@ -170,7 +178,7 @@ def ensure() -> bool:
     """Attach to a running Qt application if there is one; cheap when
     attached already or when no Qt binding is imported."""
     host = _hosts.get(threading.get_ident())
-    if host is not None and host.on_app_thread and host.app() is not None:
+    if host is not None and host.on_app_thread and not host.app_gone and host.app() is not None:
         return True
     core = _qtcore()
     if core is None:

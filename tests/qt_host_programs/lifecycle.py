@@ -3,8 +3,8 @@
 1. a socket bound and connected before the application object exists is
    served once qudp.qthost.attach() is called (no qudp call after the app
    was created could have attached it);
-2. a second application object, after the first was destroyed, is attached
-   by the next connect().
+2. a second application object, after the first was destroyed (its Python
+   object still alive), is attached by the next connect().
 
 usage: lifecycle.py PORT
 """
@@ -12,9 +12,10 @@ usage: lifecycle.py PORT
 from __future__ import annotations
 
 import gc
+import importlib
 import sys
 
-from _binding import QtCore, finish
+from _binding import NAME, QtCore, finish
 
 import qudp
 from qudp import QHostAddress, QUdpSocket
@@ -48,9 +49,11 @@ def main() -> None:
     out["explicit"] = qudp.qthost.attach()
     out["first_app"] = receive_one(app, port)
 
+    # Destroy the C++ application while its Python object lives on.
     if hasattr(app, "shutdown"):
-        app.shutdown()  # PySide6: destroy the C++ object now
-    del app
+        app.shutdown()  # PySide6
+    else:
+        importlib.import_module(NAME + ".sip").delete(app)  # PyQt
     gc.collect()
     out["after_delete"] = qudp.qthost.attached()
     app2 = QtCore.QCoreApplication(sys.argv)
