@@ -249,31 +249,56 @@ def _is_qt_signal(slot: Any) -> bool:
     return mod.split(".", 1)[0] in _BINDINGS and hasattr(slot, "emit") and hasattr(slot, "connect")
 
 
-def _signature_arity(text: str) -> int | None:
-    # "name(int,QMap<QString,int>)" -> 2: commas outside <...> and (...).
+def _signature_types(text: str) -> list[str] | None:
+    # "name(int,QMap<QString,int>)" -> ["int", "QMap<QString,int>"]: split
+    # at commas outside <...> and (...).
     start, end = text.find("("), text.rfind(")")
     if start < 0 or end < start:
         return None
-    inner = text[start + 1 : end].strip()
-    if not inner:
-        return 0
-    depth, n = 0, 1
-    for ch in inner:
+    types, depth, cur = [], 0, ""
+    for ch in text[start + 1 : end]:
         if ch in "<(":
             depth += 1
         elif ch in ">)":
             depth -= 1
         elif ch == "," and depth == 0:
-            n += 1
-    return n
+            types.append(cur.strip())
+            cur = ""
+            continue
+        cur += ch
+    if cur.strip():
+        types.append(cur.strip())
+    return types
 
 
-def _qt_signal_arity(sig: Any) -> int | None:
+def _qt_signal_types(sig: Any) -> list[str] | None:
     text = getattr(sig, "signal", None)  # PyQt: "2name(QString)"
     if not isinstance(text, str):
         text = repr(sig)  # PySide: "<...SignalInstance name(QString) at 0x...>"
         text = text.split(" at 0x", 1)[0]
-    return _signature_arity(text)
+    return _signature_types(text)
+
+
+_relay_classes: dict[tuple[str, tuple[str, ...]], Any] = {}
+
+
+def _relay_for(sig: Any, types: list[str]) -> Any:
+    """A QObject of the signal's own binding whose `relay` signal has the
+    same C++ argument types, connected to `sig` inside Qt: Qt then drops
+    the connection when the signal's object is destroyed (PyQt's bound
+    signal does not keep it alive, and emitting on a dead one crashes), and
+    queues the emission if that object lives in another thread."""
+    root = type(sig).__module__.split(".", 1)[0]
+    core = sys.modules[root + ".QtCore"]
+    key = (root, tuple(types))
+    cls = _relay_classes.get(key)
+    if cls is None:
+        make = getattr(core, "pyqtSignal", None) or core.Signal
+        cls = type("QudpRelay", (core.QObject,), {"relay": make(*types)})
+        _relay_classes[key] = cls
+    helper = cls()
+    helper.relay.connect(sig)
+    return helper
 
 
 def _capacity(fn: Any) -> int | None:
@@ -292,17 +317,22 @@ def _capacity(fn: Any) -> int | None:
 
 
 class _Forward:
-    """A qudp signal's slot that forwards to a Qt signal (emit, with as many
-    arguments as the Qt signal has: Qt lets a signal drop trailing ones)."""
+    """A qudp signal's slot that forwards to a Qt signal, with as many
+    arguments as the Qt signal has (Qt lets a signal drop trailing ones)."""
 
     __hash__ = None  # type: ignore[assignment]
 
     def __init__(self, sig: Any) -> None:
-        self.sig = sig
-        self.arity = _qt_signal_arity(sig)
+        self.sig = sig  # only compared (disconnect), never emitted on
+        types = _qt_signal_types(sig)
+        if types is None:
+            raise TypeError(f"slot: cannot read the signature of Qt signal {sig!r}")
+        self.arity = len(types)
+        self.helper = _relay_for(sig, types)
+        self.emit = self.helper.relay.emit
 
     def __call__(self, *args: Any) -> None:
-        self.sig.emit(*args[: self.arity])
+        self.emit(*args[: self.arity])
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, _Forward):

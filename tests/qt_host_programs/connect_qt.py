@@ -1,11 +1,13 @@
 """qudp signals connected to Qt signals and with Qt's connection types:
-argument counts, disconnect by the Qt signal, queued and unique connections.
+argument counts, disconnect by the Qt signal, a deleted receiver, queued and
+unique connections.
 
 usage: connect_qt.py
 """
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from _binding import QtCore, QueuedConnection, Signal, finish
@@ -43,6 +45,21 @@ def main() -> None:
     out["queued_during_emit"] = list(relay.seen)
     app.processEvents()
     out["queued_after"] = list(relay.seen)
+
+    # Qt signals whose QObject was deleted (by Qt, or with its Python
+    # object): emitting on PyQt's bound signal then would crash; Qt has
+    # dropped its connection instead.
+    doomed, collected = Relay(), Relay()
+    sock2 = qudp.QUdpSocket()
+    sock2.stateChanged.connect(doomed.bare)
+    sock2.stateChanged.connect(collected.withState)
+    doomed.deleteLater()
+    QtCore.QCoreApplication.sendPostedEvents(None, QtCore.QEvent.Type.DeferredDelete)
+    del doomed, collected
+    gc.collect()
+    sock2.bind(qudp.QHostAddress.LocalHost, 0)
+    sock2.close()
+    out["after_receivers_deleted"] = "survived"
 
     # UniqueConnection: a second identical connection is refused.
     unique = QtCore.Qt.ConnectionType.UniqueConnection
