@@ -126,6 +126,7 @@ def test_connect_to_qt_signals_and_connection_types(binding: str) -> None:
         # one only on the next pass of the loop.
         "queued_during_emit": closing,
         "queued_after": closing + closing,
+        "disconnect_queued_qt": [True, True, True, True],
         "after_receivers_deleted": "survived",
         "unique": [True, False],  # the second is refused (a false connection)
         "unique_calls": 1,

@@ -370,14 +370,9 @@ class _Queued:
     def __eq__(self, other: object) -> bool:
         if isinstance(other, _Queued):
             other = other.ref()
-        if isinstance(other, _Forward):
-            other = other.sig
         mine = self.ref()
-        if mine is None:
-            return False
-        if _is_qt_signal(mine) or _is_qt_signal(other):
-            return bool(_is_qt_signal(mine) and _is_qt_signal(other) and mine == other)
-        return bool(mine == other)
+        # A _Forward compares itself with the Qt signal it forwards to.
+        return mine is not None and bool(mine == other)
 
     def __repr__(self) -> str:
         return f"<queued {self.slot_repr}>"

@@ -45,6 +45,14 @@ def main() -> None:
     out["queued_during_emit"] = list(relay.seen)
     app.processEvents()
     out["queued_after"] = list(relay.seen)
+    # The most recent connection to the Qt signal goes first: queued, direct.
+    sock.stateChanged.connect(relay.bare, QueuedConnection)
+    out["disconnect_queued_qt"] = [
+        sock.stateChanged.disconnect(relay.bare),
+        sock.stateChanged.disconnect(relay.withState),
+        sock.stateChanged.disconnect(relay.withState),
+        repr(sock.stateChanged).endswith("with 0 slot(s)>"),
+    ]
 
     # Qt signals whose QObject was deleted (by Qt, or with its Python
     # object): emitting on PyQt's bound signal then would crash; Qt has
