@@ -127,3 +127,22 @@ def test_no_qt_binding_is_imported_and_nothing_attaches() -> None:
         "assert qt == [], qt\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+
+
+def test_qudp_compat_under_a_qt_name_is_not_taken_for_qt() -> None:
+    # `python -m qudp run` maps PySide6.QtCore to qudp.compat, which has
+    # QCoreApplication but no QSocketNotifier: no host, connect still works.
+    code = (
+        "import sys, types, qudp\n"
+        "fake = types.ModuleType('PySide6.QtCore')\n"
+        "class QCoreApplication:\n"
+        "    @staticmethod\n"
+        "    def instance(): return QCoreApplication()\n"
+        "fake.QCoreApplication = QCoreApplication\n"
+        "sys.modules['PySide6.QtCore'] = fake\n"
+        "t = qudp.QTimer(); got = []\n"
+        "t.timeout.connect(lambda: got.append(1)); t.setSingleShot(True); t.start(0)\n"
+        "qudp.QEventLoop().processEvents()\n"
+        "assert got == [1] and not qudp.qthost.attached() and not qudp.qthost.attach()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=30)

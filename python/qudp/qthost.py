@@ -51,7 +51,8 @@ def _qtcore() -> Any:
     mods = sys.modules
     for name in _BINDINGS:
         core = mods.get(name + ".QtCore")
-        if core is not None:
+        # `python -m qudp run` maps these names to qudp.compat: not a Qt.
+        if core is not None and hasattr(core, "QSocketNotifier"):
             return core
     return None
 
