@@ -28,6 +28,7 @@ import threading
 import types
 import warnings
 import weakref
+from threading import get_ident
 from typing import Any
 
 from . import _qudp
@@ -47,13 +48,25 @@ _PASSES_PER_ACTIVATION = 64
 _hosts: dict[int, _Host] = {}
 
 
+_QTCORE = tuple(name + ".QtCore" for name in _BINDINGS)
+# len(sys.modules) when no binding was found: importing one adds modules,
+# so while the count stays the same the answer stays "none" (the hooks run
+# on every connect and timer start; this keeps them at one comparison).
+_none_at = -1
+
+
 def _qtcore() -> Any:
+    global _none_at
     mods = sys.modules
-    for name in _BINDINGS:
-        core = mods.get(name + ".QtCore")
+    count = len(mods)
+    if count == _none_at:
+        return None
+    for key in _QTCORE:
+        core = mods.get(key)
         # `python -m qudp run` maps these names to qudp.compat: not a Qt.
         if core is not None and hasattr(core, "QSocketNotifier"):
             return core
+    _none_at = count
     return None
 
 
@@ -70,9 +83,10 @@ class _Host:
 
     def __init__(self, core: Any, app: Any) -> None:
         self.core = core
-        self.app = weakref.ref(app)
-        # The C++ application can go while its Python object lives on
-        # (PySide6's shutdown(), sip.delete): its destroyed() says so.
+        # Gone when its Python object is collected, or when the C++ object
+        # is destroyed while the Python one lives on (PySide6's shutdown(),
+        # sip.delete): destroyed() says so.
+        self.app = weakref.ref(app, self.app_destroyed)
         self.app_gone = False
         app.destroyed.connect(self.app_destroyed)
         self.fd = _qudp._reactor_fd()
@@ -81,6 +95,8 @@ class _Host:
         # Children of the application (when on its thread) so they go when
         # it goes; otherwise owned here.
         self.on_app_thread = app.thread() == core.QThread.currentThread()
+        # ensure() may trust this host without asking Qt.
+        self.fast = self.on_app_thread
         parent = app if self.on_app_thread else None
         # A finished QThread's number can be reused by a new thread.
         self.dispatcher = None if self.on_app_thread else core.QAbstractEventDispatcher.instance()
@@ -103,8 +119,9 @@ class _Host:
         self.armed = True
         self.timer.start(0)
 
-    def app_destroyed(self) -> None:
+    def app_destroyed(self, *_: Any) -> None:
         self.app_gone = True
+        self.fast = False
 
     def alive(self) -> bool:
         if self.app_gone or self.app() is None:
@@ -178,8 +195,8 @@ def _current() -> _Host | None:
 def ensure() -> bool:
     """Attach to a running Qt application if there is one; cheap when
     attached already or when no Qt binding is imported."""
-    host = _hosts.get(threading.get_ident())
-    if host is not None and host.on_app_thread and not host.app_gone and host.app() is not None:
+    host = _hosts.get(get_ident())
+    if host is not None and host.fast:
         return True
     core = _qtcore()
     if core is None:
@@ -455,8 +472,15 @@ def _connected(signal: Any, target: Any) -> bool:
 
 
 def _wrap_start(orig: Any) -> Any:
+    modules = sys.modules
+
     def start(self: Any, *args: Any, **kwargs: Any) -> Any:
-        ensure()
+        # ensure(), inlined for the common answers (no Qt; attached): timers
+        # are restarted often, e.g. a watchdog per datagram.
+        if len(modules) != _none_at:
+            host = _hosts.get(get_ident())
+            if host is None or not host.fast:
+                ensure()
         return orig(self, *args, **kwargs)
 
     start.__doc__ = orig.__doc__
