@@ -146,3 +146,18 @@ def test_qudp_compat_under_a_qt_name_is_not_taken_for_qt() -> None:
         "assert got == [1] and not qudp.qthost.attached() and not qudp.qthost.attach()\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=30)
+
+
+def test_a_signal_like_object_connects_by_its_emit() -> None:
+    class Relay:
+        def __init__(self) -> None:
+            self.got: list[object] = []
+
+        def emit(self, *args: object) -> None:
+            self.got.append(args)
+
+    t = qudp.QTimer()
+    relay = Relay()
+    t.timeout.connect(relay)
+    t.timeout.emit()
+    assert relay.got == [()]

@@ -442,7 +442,12 @@ def _connect(self: Any, slot: Any, type: Any = None) -> Any:
     thread); the UniqueConnection and SingleShotConnection flags apply."""
     t = _connection_type(type)
     ensure()
-    target = _Forward(slot) if _is_qt_signal(slot) else slot
+    if _is_qt_signal(slot):
+        target: Any = _Forward(slot)
+    elif not callable(slot) and callable(getattr(slot, "emit", None)):
+        target = slot.emit  # another signal-like object (qudp.compat's)
+    else:
+        target = slot
     if t & 0x3 == QUEUED:
         if not callable(target) and not isinstance(slot, _qudp.Signal):
             raise TypeError(f"slot must be callable, not {slot.__class__.__name__}")
