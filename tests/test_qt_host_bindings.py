@@ -176,3 +176,12 @@ def test_widget_example(binding: str) -> None:
         lines = [proc.stdout.readline().strip() for _ in range(3)]
         assert proc.wait(timeout=30) == 0
     assert lines == [f'Received datagram: "message {i}"' for i in range(3)]
+
+
+def test_backlog_does_not_starve_qt_and_timers_are_never_early(binding: str) -> None:
+    r = run(binding, "flood.py", free_port(), 1000)
+    assert (r["exit"], r["read"]) == (0, 1000)
+    # Qt's zero timer ran between qudp's activations (0 if qudp drained the
+    # whole backlog, one datagram per readyRead, in one go).
+    assert r["ticks_during"] >= 2
+    assert (r["timers"], r["early_ms"]) == (3, [])
