@@ -149,3 +149,10 @@ def __getattr__(name: str) -> Any:
 
         return importlib.import_module(".aio", __name__)
     raise AttributeError(f"module 'qudp' has no attribute {name!r}")
+
+
+# A running Qt application (PySide6/PyQt6/PyQt5/PySide2, whichever the
+# program imported) drives qudp's signals and timers; see qudp.qthost.
+from . import qthost as _qthost  # noqa: E402
+
+_qthost._install()

@@ -49,7 +49,9 @@ class Signal:
 
     def connect(
         self, slot: Callable[..., object] | Signal, type: object | None = None
-    ) -> Connection: ...
+    ) -> Connection:
+        """`type`: Qt.ConnectionType. A refused UniqueConnection returns a
+        false stand-in, as PySide6 returns an invalid connection."""
     def disconnect(
         self, slot: Callable[..., object] | Signal | Connection | None = None
     ) -> bool: ...
