@@ -101,6 +101,8 @@ class Rig:
             self.calls += 1
         elif op == "read":
             self._read(cmd["k"], "o", cmd.get("api", "read"))
+        elif op == "size":
+            self.obs["size"] = self.rx.pendingDatagramSize()
         elif op == "rebind":
             self.rx.close()
             self.calls += 1

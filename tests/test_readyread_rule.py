@@ -153,6 +153,18 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[Any]]] = {
         ],
         [*R, o(), o(1, ["s:p1"]), o(has=True), o(1, ["s:p2"], has=False)],
     ),
+    # The same with pendingDatagramSize().
+    "pending_size_probe_before_loop": (
+        [
+            *reset(reads=-1),
+            c("send", k=1),
+            c("run"),
+            c("send", k=1),
+            c("size"),
+            c("run", probe=True),
+        ],
+        [*R, o(), o(1, ["s:p1"]), o(), o(size=2), o(1, ["s:p2"], has=False)],
+    ),
     # close() drops what was pending and clears the rule's state: the next
     # arrival after a rebind is signalled (and so is one sent before the loop ran).
     "close_rebind_after_unread": (
@@ -175,13 +187,8 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[Any]]] = {
 
 # Cases current main gets wrong (qudp's observation differs from Qt's).
 FAILING_ON_MAIN = {
-    "a_read_one_outside": "a read outside a slot leaving data pending does not re-emit",
-    "a_read_one_in_timer_slot": "a read in a timer slot leaving data pending does not re-emit",
-    "b_five_then_read_one_outside": "a read outside a slot leaving data pending does not re-emit",
-    "b_receive_one_outside": "a read outside a slot leaving data pending does not re-emit",
-    "c_read_then_nested_loop": "readyRead recurses into a slot running a nested loop",
-    "d_read_later": "a slot reading later loses the datagram that arrived meanwhile",
     "has_pending_probe_before_loop": "hasPendingDatagrams() before the loop swallows readyRead",
+    "pending_size_probe_before_loop": "pendingDatagramSize() before the loop swallows readyRead",
 }
 
 
@@ -242,6 +249,10 @@ if importlib.util.find_spec("hypothesis") is not None:
         run_state_machine_as_test,
     )
 
+    # QUDP_RULE_PROBE=0: no hasPendingDatagrams() or pendingDatagramSize()
+    # between steps (reads still call the first), to look past a defect that
+    # the probes trigger.
+    NO_PROBE = os.environ.get("QUDP_RULE_PROBE") == "0"
     MAX_SENT = 14  # datagrams sent outside slots per example
     SLOT_BUDGET = 6  # datagrams slots may send per example
 
@@ -278,9 +289,10 @@ if importlib.util.find_spec("hypothesis") is not None:
             {"op": st.just("mode"), "mode": modes, "probe": st.just(False)}
         ),
         "rebind": st.just({"op": "rebind"}),
+        "size": st.fixed_dictionaries({"op": st.just("size"), "probe": st.booleans()}),
     }
     commands = st.sampled_from(
-        ["send"] * 4 + ["run"] * 4 + ["read"] * 2 + ["mode", "rebind"]
+        ["send"] * 4 + ["run"] * 4 + ["read"] * 2 + ["mode", "rebind", "size"]
     ).flatmap(_builders.__getitem__)
 
     class ReadyReadRule(RuleBasedStateMachine):
@@ -296,6 +308,10 @@ if importlib.util.find_spec("hypothesis") is not None:
 
         def step(self, op: str, **kw: Any) -> None:
             cmd = {"op": op, **kw}
+            if NO_PROBE:
+                if op == "size":
+                    return
+                cmd["probe"] = False
             want = self.qt.do(cmd)
             got = self.qudp.do(cmd)
             self.history.append((cmd, want, got))
@@ -328,7 +344,9 @@ if importlib.util.find_spec("hypothesis") is not None:
         base = (Phase.explicit, Phase.generate)
         return (*base, Phase.shrink) if os.environ.get("QUDP_RULE_SHRINK") else base
 
-    @pytest.mark.xfail(strict=True, reason=ISSUE + "readyRead differs from Qt (see the cases)")
+    @pytest.mark.xfail(
+        strict=True, reason=ISSUE + "a hasPendingDatagrams() probe swallows readyRead"
+    )
     def test_rule_matches_qt(oracle: Oracle, qudp_rig: Rig) -> None:
         ReadyReadRule.qt = oracle
         ReadyReadRule.qudp = qudp_rig
