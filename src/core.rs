@@ -555,6 +555,13 @@ impl Core {
         match self.ring.fill(sock) {
             Ok(n) => {
                 self.notify.may_have_data = self.ring.more;
+                if n > 0 && !self.notify.pending {
+                    // The datagrams left the kernel: epoll re-checks the
+                    // socket before it reports an edge and would drop this
+                    // one, so readyRead is asked for here (a probe such as
+                    // hasPendingDatagrams() must not swallow it; Qt peeks).
+                    self.request_recheck();
+                }
                 n > 0
             }
             Err(e) => {
@@ -699,10 +706,15 @@ impl Core {
     /// next arrival brings its own edge.
     fn after_read(&mut self) {
         self.notify.pending = false;
+        if !self.ring.is_empty() || self.notify.may_have_data {
+            self.request_recheck();
+        }
+    }
+
+    /// Have the loop run `check_ready_read` on its next pass (queued once).
+    fn request_recheck(&self) {
         if let Some(r) = &self.reg {
-            if !self.ring.is_empty() || self.notify.may_have_data {
-                r.rearm();
-            }
+            r.rearm();
         }
     }
 

@@ -186,10 +186,7 @@ CASES: dict[str, tuple[list[dict[str, Any]], list[Any]]] = {
 }
 
 # Cases current main gets wrong (qudp's observation differs from Qt's).
-FAILING_ON_MAIN = {
-    "has_pending_probe_before_loop": "hasPendingDatagrams() before the loop swallows readyRead",
-    "pending_size_probe_before_loop": "pendingDatagramSize() before the loop swallows readyRead",
-}
+FAILING_ON_MAIN = {}
 
 
 def _param(name: str) -> Any:
@@ -344,9 +341,6 @@ if importlib.util.find_spec("hypothesis") is not None:
         base = (Phase.explicit, Phase.generate)
         return (*base, Phase.shrink) if os.environ.get("QUDP_RULE_SHRINK") else base
 
-    @pytest.mark.xfail(
-        strict=True, reason=ISSUE + "a hasPendingDatagrams() probe swallows readyRead"
-    )
     def test_rule_matches_qt(oracle: Oracle, qudp_rig: Rig) -> None:
         ReadyReadRule.qt = oracle
         ReadyReadRule.qudp = qudp_rig
