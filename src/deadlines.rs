@@ -37,14 +37,6 @@ impl Deadlines {
         }
     }
 
-    /// Put back a deadline that was taken by `take_due` but not handled,
-    /// unless `id` was scheduled again meanwhile.
-    pub fn restore(&mut self, id: u64, deadline: Instant) {
-        if !self.live.contains_key(&id) {
-            self.schedule(id, deadline);
-        }
-    }
-
     pub fn cancel(&mut self, id: u64) {
         self.live.remove(&id);
     }
@@ -64,19 +56,35 @@ impl Deadlines {
         None
     }
 
-    /// Remove and return the live entries due at `now`, earliest first.
-    pub fn take_due(&mut self, now: Instant) -> Vec<(Instant, u64)> {
-        let mut due = Vec::new();
+    /// The sequence number of the latest schedule: entries made after this
+    /// point are later than any taken before it.
+    pub fn mark(&self) -> u64 {
+        self.seq
+    }
+
+    /// Remove and return the earliest live entry due at `now` that was
+    /// scheduled at or before `mark` (a timer re-armed by its own slot waits
+    /// for the next pass, so a 0 ms repeating timer cannot spin one pass).
+    pub fn take_one_due(&mut self, now: Instant, mark: u64) -> Option<(Instant, u64)> {
+        let mut deferred = Vec::new();
+        let mut found = None;
         while let Some(d) = self.next() {
             if d > now {
                 break;
             }
-            if let Some(Reverse((deadline, _, id))) = self.heap.pop() {
-                self.live.remove(&id);
-                due.push((deadline, id));
+            let Some(Reverse((deadline, seq, id))) = self.heap.pop() else {
+                break;
+            };
+            if seq > mark {
+                deferred.push(Reverse((deadline, seq, id)));
+                continue;
             }
+            self.live.remove(&id);
+            found = Some((deadline, id));
+            break;
         }
-        due
+        self.heap.extend(deferred);
+        found
     }
 
     /// Heap entries, live or stale.
@@ -89,6 +97,12 @@ impl Deadlines {
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    /// Everything due at `now`, earliest first.
+    fn take_due(d: &mut Deadlines, now: Instant) -> Vec<(Instant, u64)> {
+        let mark = d.mark();
+        std::iter::from_fn(|| d.take_one_due(now, mark)).collect()
+    }
 
     fn at(base: Instant, ms: u64) -> Instant {
         base + Duration::from_millis(ms)
@@ -104,7 +118,7 @@ mod tests {
         }
         assert!(d.entries() <= 2 * 2 + SLACK, "{}", d.entries());
         assert_eq!(d.next(), Some(at(t0, 1_000)));
-        let due = d.take_due(at(t0, 120_000));
+        let due = take_due(&mut d, at(t0, 120_000));
         assert_eq!(due.len(), 2);
         assert_eq!(due[0], (at(t0, 1_000), 1));
         assert_eq!(due[1].1, 2);
@@ -120,7 +134,7 @@ mod tests {
         d.schedule(3, at(t0, 30));
         d.cancel(2);
         d.schedule(3, at(t0, 5)); // moved earlier: the 30 ms entry is stale
-        let due = d.take_due(at(t0, 100));
+        let due = take_due(&mut d, at(t0, 100));
         assert_eq!(due, vec![(at(t0, 5), 3), (at(t0, 10), 1)]);
     }
 
@@ -131,22 +145,21 @@ mod tests {
         for id in [5, 3, 9, 1] {
             d.schedule(id, t0);
         }
-        let ids: Vec<u64> = d.take_due(t0).into_iter().map(|(_, id)| id).collect();
+        let ids: Vec<u64> = take_due(&mut d, t0).into_iter().map(|(_, id)| id).collect();
         assert_eq!(ids, vec![5, 3, 9, 1]);
     }
 
     #[test]
-    fn restore_puts_back_unless_rescheduled() {
-        let t0 = Instant::now();
+    fn one_at_a_time_skips_entries_scheduled_after_the_mark() {
+        let base = Instant::now();
         let mut d = Deadlines::default();
-        d.schedule(1, at(t0, 1));
-        d.schedule(2, at(t0, 2));
-        let due = d.take_due(at(t0, 10));
-        assert_eq!(due.len(), 2);
-        d.schedule(2, at(t0, 50)); // a slot restarted 2 before the interrupt
-        d.restore(1, at(t0, 1));
-        d.restore(2, at(t0, 2));
-        assert_eq!(d.take_due(at(t0, 10)), vec![(at(t0, 1), 1)]);
-        assert_eq!(d.next(), Some(at(t0, 50)));
+        d.schedule(1, at(base, 1));
+        d.schedule(2, at(base, 2));
+        let mark = d.mark();
+        assert_eq!(d.take_one_due(at(base, 5), mark), Some((at(base, 1), 1)));
+        d.schedule(1, at(base, 1)); // re-armed by its own slot: next pass
+        assert_eq!(d.take_one_due(at(base, 5), mark), Some((at(base, 2), 2)));
+        assert_eq!(d.take_one_due(at(base, 5), mark), None);
+        assert_eq!(d.take_one_due(at(base, 5), d.mark()), Some((at(base, 1), 1)));
     }
 }

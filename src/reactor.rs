@@ -351,26 +351,21 @@ impl Shared {
         on_readable(&obj, edge)
     }
 
+    /// Fire the timers due now, one at a time: each stays in the queue until
+    /// its turn, so a nested loop started by an earlier one (a modal dialog)
+    /// still fires it, as Qt does, and a slot that raises leaves the rest
+    /// for the next pass. A timer re-armed by its own slot waits a pass.
     fn fire_timers(&self, py: Python<'_>) -> PyResult<usize> {
-        let due = lock(&self.timers).take_due(Instant::now());
+        let now = Instant::now();
+        let mark = lock(&self.timers).mark();
         let mut ran = 0;
-        let mut rest = due.into_iter();
-        while let Some((deadline, id)) = rest.next() {
-            match self.fire_one(py, id, deadline) {
-                Ok(n) => ran += n,
-                Err(e) => {
-                    // Due timers after the one that raised fire next pass;
-                    // one stopped or restarted by the slot is not revived.
-                    let targets = lock(&self.targets);
-                    let mut timers = lock(&self.timers);
-                    for (deadline, id) in rest.filter(|(_, id)| targets.contains_key(id)) {
-                        timers.restore(id, deadline);
-                    }
-                    return Err(e);
-                }
-            }
+        loop {
+            let next = lock(&self.timers).take_one_due(now, mark);
+            let Some((deadline, id)) = next else {
+                return Ok(ran);
+            };
+            ran += self.fire_one(py, id, deadline)?;
         }
-        Ok(ran)
     }
 
     fn fire_one(&self, py: Python<'_>, id: u64, deadline: Instant) -> PyResult<usize> {
