@@ -22,6 +22,14 @@ const FOREIGN_EXEC: &str = "QEventLoop::exec: Must be called from the thread tha
 const FOREIGN_PROCESS: &str =
     "QEventLoop::processEvents: Must be called from the thread that created the loop";
 
+/// Qt's `QEventLoop`: delivers signals (readyRead, timeouts, ...) on this
+/// thread. `exec()` waits with the GIL released (epoll/kqueue through mio)
+/// and dispatches until `quit()`/`exit(code)`; `processEvents()` runs one
+/// pass. A loop belongs to the thread that created it.
+///
+///     loop = QEventLoop()
+///     QTimer.singleShot(1000, loop.quit)
+///     loop.exec()   # 0
 #[pyclass(name = "QEventLoop", module = "qudp", subclass, frozen, weakref, dict)]
 pub struct QEventLoop {
     reactor: Arc<Shared>,
@@ -130,10 +138,13 @@ impl QEventLoop {
         self.reactor.wake();
     }
 
+    /// Make `exec()` return 0 (Qt's quit = exit(0)); callable from any
+    /// thread or a signal handler: it wakes the poll.
     fn quit(&self) {
         self.exit(0);
     }
 
+    /// True while `exec()` runs.
     fn isRunning(&self) -> bool {
         self.running.load(Ordering::Acquire)
     }

@@ -54,6 +54,10 @@ type Snapshot = (u64, Py<PyAny>, Option<Py<PyAny>>, usize);
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// A Qt signal bound to one object: `connect(slot)` (slots run in
+/// connection order and may take fewer arguments than the signal carries;
+/// bound methods are held weakly), `disconnect(slot=None)`, `emit(*args)`.
+/// An exception in a slot is reported on stderr and the other slots run.
 #[pyclass(module = "qudp", frozen, weakref)]
 pub struct Signal {
     name: &'static str,

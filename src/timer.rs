@@ -26,6 +26,12 @@ struct State {
     deadline: Option<Instant>,
 }
 
+/// Qt's `QTimer`: emits `timeout()` after `interval()` ms, once
+/// (`setSingleShot(True)`) or repeatedly, from the loop of the thread that
+/// started it (a heap of deadlines in the reactor; the poll waits until the
+/// earliest). `QTimer.singleShot(ms, callable)` runs a callable once.
+///
+///     t = QTimer(); t.timeout.connect(tick); t.start(100)
 #[pyclass(name = "QTimer", module = "qudp", subclass, frozen, weakref, dict)]
 pub struct QTimer {
     state: Mutex<State>,
@@ -185,6 +191,8 @@ impl QTimer {
         Self::schedule(slf, Instant::now() + ms(interval))
     }
 
+    /// Stop the timer: no timeout() until it is started again (only from
+    /// the thread that started it, as Qt's killTimer).
     fn stop(&self, py: Python<'_>) {
         if self.refuse_foreign(py, false) {
             return;
@@ -216,18 +224,23 @@ impl QTimer {
         Ok(())
     }
 
+    /// The timeout interval in milliseconds (0 by default).
     fn interval(&self) -> i64 {
         lock(&self.state).interval_ms
     }
 
+    /// Fire once per start() (True) or repeatedly (False, the default).
     fn setSingleShot(&self, singleShot: bool) {
         lock(&self.state).single_shot = singleShot;
     }
 
+    /// True if the timer fires once per start().
     fn isSingleShot(&self) -> bool {
         lock(&self.state).single_shot
     }
 
+    /// True while the timer is running (started and not stopped or, for a
+    /// single-shot timer, not yet fired).
     fn isActive(&self) -> bool {
         lock(&self.state).id.is_some()
     }
@@ -240,6 +253,7 @@ impl QTimer {
         }
     }
 
+    /// An id while active, -1 otherwise (as Qt's timerId()).
     fn timerId(&self) -> i64 {
         lock(&self.state).id.map_or(-1, |i| i as i64)
     }
