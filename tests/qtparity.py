@@ -915,6 +915,32 @@ def sc_socket_option_set(m: Any) -> Any:
     return out
 
 
+@scenario
+def sc_socket_option_values(m: Any) -> Any:
+    """Values go to the kernel as Qt passes them: TTL -1 is the default (1),
+    IPv4 loopback takes any non-zero as 1, IPv6 only 0 and 1 (others leave
+    it), out-of-range TTLs and TOS bits are the kernel's business."""
+    A = m.QHostAddress
+    Opt = m.QAbstractSocket.SocketOption
+    steps = [
+        ("MulticastTtlOption", [5, -1, 7, 300, -2, 255, 256, 0]),
+        ("MulticastLoopbackOption", [0, 2, 0, 1, 0, -1, 0, 7, 1, 5]),
+        ("TypeOfServiceOption", [300, 0x10, -1]),
+        ("SendBufferSizeSocketOption", [-1]),
+        ("ReceiveBufferSizeSocketOption", [0]),
+    ]
+    out = {}
+    for label, a in [("v4", A.LocalHost), ("v6", A.LocalHostIPv6), ("dual", A.Any)]:
+        s = bound(m, a)
+        res = []
+        for name, values in steps:
+            for v in values:
+                call(s.setSocketOption, getattr(Opt, name), v)
+                res.append([name, v, call(s.socketOption, getattr(Opt, name))])
+        out[label] = res
+    return out
+
+
 # --------------------------------------------------------------------------
 # setSocketDescriptor
 
