@@ -478,10 +478,12 @@ impl QHostAddress {
     }
 
     /// Qt ignores a scope on anything but IPv6.
-    fn setScopeId(&mut self, id: &str) {
+    fn setScopeId(&mut self, id: &Bound<'_, PyAny>) -> PyResult<()> {
+        let id = crate::error::str_arg(id, "id")?;
         if matches!(self.inner.ip, Ip::V6(_)) {
-            self.inner.scope = id.to_owned();
+            self.inner.scope = id;
         }
+        Ok(())
     }
 
     fn isLoopback(&self) -> bool {
@@ -511,16 +513,25 @@ impl QHostAddress {
 
     /// `isInSubnet(subnet, netmask)` or `isInSubnet((subnet, netmask))`.
     #[pyo3(signature = (subnet, netmask=None))]
-    fn isInSubnet(&self, subnet: &Bound<'_, PyAny>, netmask: Option<i64>) -> PyResult<bool> {
+    fn isInSubnet(&self, subnet: &Bound<'_, PyAny>, netmask: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
         let (addr, prefix) = match netmask {
-            Some(n) => (extract_addr(subnet, "subnet")?, n),
+            Some(n) => (
+                extract_addr(subnet, "subnet")?,
+                i64::from(crate::error::i32_arg(n, "netmask")?),
+            ),
             None => {
                 let t = subnet.cast::<PyTuple>().map_err(|_| {
                     PyTypeError::new_err("isInSubnet() takes (subnet, netmask) or a (subnet, netmask) tuple")
                 })?;
+                if t.len() != 2 {
+                    return Err(PyTypeError::new_err(format!(
+                        "subnet must be a (subnet, netmask) tuple of 2, got {} items",
+                        t.len()
+                    )));
+                }
                 (
                     extract_addr(&t.get_item(0)?, "subnet")?,
-                    t.get_item(1)?.extract()?,
+                    i64::from(crate::error::i32_arg(&t.get_item(1)?, "netmask")?),
                 )
             }
         };
@@ -530,10 +541,11 @@ impl QHostAddress {
     /// `"192.168.0.0/16"` → `(QHostAddress("192.168.0.0"), 16)`; an
     /// unparsable subnet gives `(QHostAddress(), -1)` as in Qt.
     #[staticmethod]
-    fn parseSubnet(subnet: &str) -> (QHostAddress, i64) {
-        parse_subnet(subnet)
+    fn parseSubnet(subnet: &Bound<'_, PyAny>) -> PyResult<(QHostAddress, i64)> {
+        let subnet = crate::error::str_arg(subnet, "subnet")?;
+        Ok(parse_subnet(&subnet)
             .map(|(a, p)| (QHostAddress { inner: a }, p))
-            .unwrap_or_else(|| (QHostAddress::default(), -1))
+            .unwrap_or_else(|| (QHostAddress::default(), -1)))
     }
 
     /// Compare under a ConversionMode (TolerantConversion by default).

@@ -3,13 +3,11 @@
 //! read / write / readAll / readLine / peek / bytesAvailable, one datagram at
 //! a time as Qt reads a connected UDP socket.
 
-use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyWeakrefReference};
 
 use crate::address::{extract_addr, HostAddr};
 use crate::core::{state, Events};
-use crate::enums;
 use crate::error::{self, QtError, SocketError};
 use crate::signal::lock;
 use crate::socket::{qt_warning, QAbstractSocket};
@@ -17,6 +15,14 @@ use crate::socket::{qt_warning, QAbstractSocket};
 const READ_ONLY: i64 = 0x1;
 const WRITE_ONLY: i64 = 0x2;
 const READ_WRITE: i64 = 0x3;
+
+fn maxlen_arg(o: &Bound<'_, PyAny>) -> PyResult<i64> {
+    error::len_arg(o, "maxlen")
+}
+
+fn msecs_arg(o: &Bound<'_, PyAny>) -> PyResult<i64> {
+    error::i32_arg(o, "msecs").map(i64::from)
+}
 
 fn to_host_addrs(ips: Vec<std::net::IpAddr>) -> Vec<HostAddr> {
     ips.into_iter()
@@ -83,11 +89,13 @@ impl QAbstractSocket {
         let me = slf.get();
         let port = crate::socket::port_arg(port, "port")?;
         let mode = match openMode {
-            Some(m) if !m.is_none() => enums::value_of(m, "openMode", "OpenModeFlag")?,
+            Some(m) if !m.is_none() => error::flags_arg(m, "openMode", "OpenModeFlag", 0xff)?,
             _ => READ_WRITE,
         };
         let want = match protocol {
-            Some(p) if !p.is_none() => enums::value_of(p, "protocol", "NetworkLayerProtocol")?,
+            Some(p) if !p.is_none() => {
+                error::enum_arg(p, "protocol", "NetworkLayerProtocol", |v| (-1..=2).contains(&v))?
+            }
             _ => crate::address::PROTO_ANY,
         };
         // A name, or an address given as such.
@@ -150,7 +158,10 @@ impl QAbstractSocket {
     /// the GIL released (as Qt's waitForConnected does). False when not
     /// connecting; a bound, unconnected socket is aborted, as in Qt.
     #[pyo3(signature = (msecs=30000))]
-    fn waitForConnected(slf: &Bound<'_, Self>, msecs: i64) -> PyResult<bool> {
+    fn waitForConnected(
+        slf: &Bound<'_, Self>,
+        #[pyo3(from_py_with = msecs_arg)] msecs: i64,
+    ) -> PyResult<bool> {
         let _ = msecs;
         let py = slf.py();
         let me = slf.get();
@@ -209,12 +220,11 @@ impl QAbstractSocket {
 
     /// Read the next datagram, at most `maxlen` bytes (the rest of a longer
     /// datagram is discarded, as Qt's read on a UDP socket); b"" if none.
-    fn read<'py>(&self, py: Python<'py>, maxlen: i64) -> PyResult<Bound<'py, PyBytes>> {
-        if maxlen < 0 {
-            return Err(PyValueError::new_err(format!(
-                "maxlen must be >= 0, got {maxlen}"
-            )));
-        }
+    fn read<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = maxlen_arg)] maxlen: i64,
+    ) -> PyResult<Bound<'py, PyBytes>> {
         if !self.readable(py, "read") {
             return Ok(PyBytes::new(py, b""));
         }
@@ -242,12 +252,11 @@ impl QAbstractSocket {
     /// (at most `maxlen` bytes when maxlen > 0); the rest of that datagram is
     /// discarded. (Qt reads one byte per datagram here; see docs.)
     #[pyo3(signature = (maxlen=0))]
-    fn readLine<'py>(&self, py: Python<'py>, maxlen: i64) -> PyResult<Bound<'py, PyBytes>> {
-        if maxlen < 0 {
-            return Err(PyValueError::new_err(format!(
-                "maxlen must be >= 0, got {maxlen}"
-            )));
-        }
+    fn readLine<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = maxlen_arg)] maxlen: i64,
+    ) -> PyResult<Bound<'py, PyBytes>> {
         if !self.readable(py, "readLine") {
             return Ok(PyBytes::new(py, b""));
         }
@@ -273,12 +282,11 @@ impl QAbstractSocket {
     }
 
     /// The first `maxlen` bytes of the next datagram, without consuming it.
-    fn peek<'py>(&self, py: Python<'py>, maxlen: i64) -> PyResult<Bound<'py, PyBytes>> {
-        if maxlen < 0 {
-            return Err(PyValueError::new_err(format!(
-                "maxlen must be >= 0, got {maxlen}"
-            )));
-        }
+    fn peek<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = maxlen_arg)] maxlen: i64,
+    ) -> PyResult<Bound<'py, PyBytes>> {
         if !self.readable(py, "peek") {
             return Ok(PyBytes::new(py, b""));
         }
