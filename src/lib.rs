@@ -15,6 +15,7 @@ mod enums;
 mod error;
 mod eventloop;
 mod interface;
+mod iodevice;
 mod multicast;
 mod options;
 mod reactor;

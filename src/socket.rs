@@ -67,6 +67,7 @@ signals! {
     ready_read => readyRead, "readyRead()", 0;
     channel_ready_read => channelReadyRead, "channelReadyRead(int)", 1;
     bytes_written => bytesWritten, "bytesWritten(qlonglong)", 1;
+    channel_bytes_written => channelBytesWritten, "channelBytesWritten(int,qlonglong)", 2;
     state_changed => stateChanged, "stateChanged(QAbstractSocket::SocketState)", 1;
     error_occurred => errorOccurred, "errorOccurred(QAbstractSocket::SocketError)", 1;
     host_found => hostFound, "hostFound()", 0;
@@ -81,6 +82,8 @@ signals! {
 #[pyclass(name = "QAbstractSocket", module = "qudp", subclass, frozen, weakref, dict)]
 pub struct QAbstractSocket {
     pub core: Mutex<Core>,
+    /// QIODevice state beyond the open mode (iodevice.rs).
+    pub io: Mutex<crate::iodevice::IoState>,
     socket_type: i64,
     signals: Signals,
     parent: Mutex<Option<Py<PyAny>>>,
@@ -136,6 +139,7 @@ impl QAbstractSocket {
     fn new_socket(socket_type: i64) -> Self {
         QAbstractSocket {
             core: Mutex::new(Core::default()),
+            io: Mutex::new(Default::default()),
             socket_type,
             signals: Signals::default(),
             parent: Mutex::new(None),
@@ -167,6 +171,17 @@ impl QAbstractSocket {
         };
         cache[i] = Some(fresh.clone().unbind());
         Ok(fresh)
+    }
+
+    /// QIODevice::write's second signal, channelBytesWritten(0, n), which
+    /// Qt emits after bytesWritten for write()/putChar (not writeDatagram).
+    pub fn emit_channel_bytes_written(&self, py: Python<'_>, n: i64) -> PyResult<()> {
+        if self.signals.channel_bytes_written.get().is_none() {
+            return Ok(());
+        }
+        let zero = 0i64.into_pyobject(py)?.into_any();
+        let n = n.into_pyobject(py)?.into_any();
+        fire(py, &self.signals.channel_bytes_written, &[zero, n])
     }
 
     /// Emit what the core reported, in order, with no lock held.
@@ -841,6 +856,7 @@ impl QAbstractSocket {
     /// datagrams are dropped with the socket. error() is kept.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let mut ev = Events::new();
+        lock(&self.io).close();
         lock(&self.core).close(false, &mut ev);
         self.emit(py, ev)
     }
@@ -848,6 +864,7 @@ impl QAbstractSocket {
     /// Close at once: no ClosingState and no disconnected, as Qt's abort().
     fn abort(&self, py: Python<'_>) -> PyResult<()> {
         let mut ev = Events::new();
+        lock(&self.io).close();
         lock(&self.core).close(true, &mut ev);
         self.emit(py, ev)
     }
@@ -963,7 +980,7 @@ impl QAbstractSocket {
     }
 
     fn openMode<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let m = lock(&self.core).open_mode;
+        let m = lock(&self.core).open_mode | lock(&self.io).mode_bits();
         enums::member(py, "OpenModeFlag", m)
     }
 
