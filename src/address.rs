@@ -540,7 +540,8 @@ impl QHostAddress {
     #[pyo3(signature = (other, mode=None))]
     fn isEqual(&self, other: &Bound<'_, PyAny>, mode: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
         let m = match mode {
-            Some(m) => enums::value_of(m, "mode", "ConversionModeFlag")?,
+            // StrictConversion 0 .. TolerantConversion 0xff: no other bits.
+            Some(m) => crate::error::flags_arg(m, "mode", "ConversionModeFlag", 0xff)?,
             None => 0xff,
         };
         Ok(self.inner.equal(&extract_addr(other, "other")?, m))

@@ -54,6 +54,11 @@ pub fn with_bytes<R>(obj: &Bound<'_, PyAny>, arg: &str, f: impl FnOnce(&[u8]) ->
     Ok(f(slice))
 }
 
+/// Check that `obj` is a writable bytes-like object, before any other work.
+pub fn check_writable(obj: &Bound<'_, PyAny>, arg: &str) -> PyResult<()> {
+    get_buffer(obj, arg, true).map(|_| ())
+}
+
 /// Run `f` on the bytes of a writable bytes-like `obj` (bytearray,
 /// memoryview of one, numpy array), without copying.
 pub fn with_bytes_mut<R>(obj: &Bound<'_, PyAny>, arg: &str, f: impl FnOnce(&mut [u8]) -> R) -> PyResult<R> {

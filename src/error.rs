@@ -253,6 +253,30 @@ pub fn flags_arg(obj: &Bound<'_, PyAny>, name: &str, enum_name: &str, mask: i64)
     enum_arg(obj, name, enum_name, |v| v >= 0 && v & !mask == 0)
 }
 
+// Named converters for `#[pyo3(from_py_with = ...)]` in the loop and timer
+// modules, so their messages name the argument too.
+pub fn msec_arg(o: &Bound<'_, PyAny>) -> PyResult<i64> {
+    i64_arg(o, "msec")
+}
+pub fn opt_msec_arg(o: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
+    if o.is_none() {
+        return Ok(None);
+    }
+    msec_arg(o).map(Some)
+}
+pub fn opt_maxtime_arg(o: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
+    if o.is_none() {
+        return Ok(None);
+    }
+    i64_arg(o, "maxtime").map(Some)
+}
+pub fn return_code_arg(o: &Bound<'_, PyAny>) -> PyResult<i64> {
+    i32_arg(o, "returnCode").map(i64::from)
+}
+pub fn single_shot_arg(o: &Bound<'_, PyAny>) -> PyResult<bool> {
+    bool_arg(o, "singleShot")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -676,6 +676,7 @@ impl QAbstractSocket {
         buffer: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let none = || (-1i64, QHostAddress::default(), 0u16).into_pyobject(py);
+        crate::buffer::check_writable(buffer, "buffer")?;
         if !self.check_bound(py, "readDatagramInto")? {
             return none();
         }

@@ -11,8 +11,11 @@ import pytest
 
 from qudp import (
     QAbstractSocket,
+    QEventLoop,
     QHostAddress,
+    QNetworkAddressEntry,
     QNetworkDatagram,
+    QTimer,
     QUdpSocket,
 )
 
@@ -263,6 +266,51 @@ CASES: list[tuple[str, Callable[[], Any], type[Exception], str]] = [
     ),
     ("parseSubnet(None)", lambda: QHostAddress.parseSubnet(None), TypeError, "subnet must be str"),
     ("setScopeId(None)", lambda: QHostAddress("::1").setScopeId(None), TypeError, "id must be str"),
+    ("QEventLoop.exit(None)", lambda: QEventLoop().exit(None), TypeError, "returnCode must be int"),
+    (
+        "QEventLoop.exit(2**40)",
+        lambda: QEventLoop().exit(2**40),
+        OverflowError,
+        "returnCode must be in",
+    ),
+    (
+        "processEvents(None, 1.5)",
+        lambda: QEventLoop().processEvents(None, 1.5),
+        TypeError,
+        "maxtime must be int",
+    ),
+    ("QTimer.setInterval(None)", lambda: QTimer().setInterval(None), TypeError, "msec must be int"),
+    ("QTimer.start(1.5)", lambda: QTimer().start(1.5), TypeError, "msec must be int, not float"),
+    (
+        "QTimer.setSingleShot(None)",
+        lambda: QTimer().setSingleShot(None),
+        TypeError,
+        "singleShot must be bool",
+    ),
+    (
+        "QTimer.singleShot(None, f)",
+        lambda: QTimer.singleShot(None, print),
+        TypeError,
+        "msec must be int",
+    ),
+    (
+        "isEqual(a, 999)",
+        lambda: QHostAddress("1.2.3.4").isEqual(LO, 999),
+        ValueError,
+        "mode must be a ConversionModeFlag",
+    ),
+    (
+        "setPrefixLength(2**40)",
+        lambda: QNetworkAddressEntry().setPrefixLength(2**40),
+        OverflowError,
+        "length must be in",
+    ),
+    (
+        "readDatagramInto(None) unbound",
+        lambda: fresh().readDatagramInto(None),
+        TypeError,
+        "buffer must be a writable",
+    ),
 ]
 
 
