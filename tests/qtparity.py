@@ -500,7 +500,7 @@ def sc_write_data_types(m: Any) -> Any:
     rx = bound(m)
     s = bound(m)
     out = {}
-    for label, data in [("bytes", b"ab"), ("bytearray", bytearray(b"cd")), ("None", None)]:
+    for label, data in [("bytes", b"ab"), ("bytearray", bytearray(b"cd"))]:
         out[label] = call(s.writeDatagram, data, m.QHostAddress.LocalHost, rx.localPort())
     out["received"] = drain(rx) if wait_pending(m, rx) else None
     out["str"] = call(s.writeDatagram, "ab", m.QHostAddress.LocalHost, rx.localPort())
@@ -1852,6 +1852,14 @@ def sc_designed_read_nothing_pending(m: Any) -> Any:
         "stateAfter": s.state().name,
     }
     return out
+
+
+@scenario
+def sc_designed_write_none(m: Any) -> Any:
+    rx = bound(m)
+    s = bound(m)
+    ret = call(s.writeDatagram, None, m.QHostAddress.LocalHost, rx.localPort())
+    return {"ret": ret, "got": drain(rx) if wait_pending(m, rx) else []}
 
 
 @scenario
