@@ -421,10 +421,12 @@ impl QAbstractSocket {
         Ok(self.next_datagram_len(py)?.is_none())
     }
 
+    /// Open for reading (ReadOnly bit of openMode()).
     fn isReadable(&self) -> bool {
         lock(&self.core).open_mode & READ_ONLY != 0
     }
 
+    /// Open for writing (WriteOnly bit of openMode()).
     fn isWritable(&self) -> bool {
         lock(&self.core).open_mode & WRITE_ONLY != 0
     }
@@ -455,6 +457,7 @@ impl QAbstractSocket {
         Ok(())
     }
 
+    /// Whether the Text flag is set (see setTextModeEnabled).
     fn isTextModeEnabled(&self) -> bool {
         self.text_mode()
     }
@@ -504,6 +507,7 @@ impl QAbstractSocket {
         }
     }
 
+    /// Whether a read transaction is running.
     fn isTransactionStarted(&self) -> bool {
         lock(&self.io).transaction.is_some()
     }
@@ -515,6 +519,7 @@ impl QAbstractSocket {
         Ok(())
     }
 
+    /// What setReadBufferSize stored (0 by default: unlimited).
     fn readBufferSize(&self) -> i64 {
         lock(&self.io).read_buffer_size
     }
@@ -525,6 +530,7 @@ impl QAbstractSocket {
         Ok(())
     }
 
+    /// What setPauseMode stored (PauseNever by default).
     fn pauseMode<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let m = lock(&self.io).pause_mode;
         crate::enums::member(py, "PauseMode", m)
@@ -539,6 +545,7 @@ impl QAbstractSocket {
         Ok(())
     }
 
+    /// What setProtocolTag stored ("" by default).
     fn protocolTag(&self) -> String {
         lock(&self.io).protocol_tag.clone()
     }
@@ -548,10 +555,12 @@ impl QAbstractSocket {
         i32::from(lock(&self.core).open_mode != 0)
     }
 
+    /// 1 while the device is open, else 0, like readChannelCount.
     fn writeChannelCount(&self) -> i32 {
         self.readChannelCount()
     }
 
+    /// Always 0: a socket's only channel.
     fn currentReadChannel(&self) -> i32 {
         lock(&self.io).read_channel
     }
@@ -574,6 +583,7 @@ impl QAbstractSocket {
         Ok(())
     }
 
+    /// Always 0: a socket's only channel.
     fn currentWriteChannel(&self) -> i32 {
         lock(&self.io).write_channel
     }
