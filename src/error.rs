@@ -172,38 +172,58 @@ pub fn type_name(obj: &Bound<'_, PyAny>) -> String {
 /// An int argument in `lo..=hi`: `TypeError` naming `name` for anything that
 /// is not an int (None, float, str), `OverflowError` naming it outside the
 /// range. PyO3's own conversion errors name the argument only in a note,
-/// which `str(exc)` does not show.
+/// which `str(exc)` does not show. Inlined: the success path is on the
+/// per-datagram path (readDatagram's maxlen) and costs what PyO3's own
+/// conversion costs; the messages are built out of line.
+#[inline(always)]
 pub fn int_in(obj: &Bound<'_, PyAny>, name: &str, lo: i64, hi: i64) -> PyResult<i64> {
     match obj.extract::<i64>() {
         Ok(v) if (lo..=hi).contains(&v) => Ok(v),
-        Ok(v) => Err(PyOverflowError::new_err(format!(
-            "{name} must be in {lo}..={hi}, got {v}"
-        ))),
-        Err(_) if obj.is_instance_of::<PyInt>() => Err(PyOverflowError::new_err(format!(
+        _ => Err(int_error(obj, name, lo, hi)),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn int_error(obj: &Bound<'_, PyAny>, name: &str, lo: i64, hi: i64) -> PyErr {
+    match obj.extract::<i64>() {
+        Ok(v) => PyOverflowError::new_err(format!("{name} must be in {lo}..={hi}, got {v}")),
+        Err(_) if obj.is_instance_of::<PyInt>() => PyOverflowError::new_err(format!(
             "{name} must be in {lo}..={hi}, got {}",
             obj.repr().map(|r| r.to_string()).unwrap_or_default()
-        ))),
-        Err(_) => Err(type_error(name, "int", &type_name(obj))),
+        )),
+        Err(_) => type_error(name, "int", &type_name(obj)),
     }
 }
 
 /// A 64-bit int argument (Qt's qint64), any sign.
+#[inline]
 pub fn i64_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
     int_in(obj, name, i64::MIN, i64::MAX)
 }
 
 /// A C int argument (Qt's int).
+#[inline]
 pub fn i32_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<i32> {
     int_in(obj, name, i64::from(i32::MIN), i64::from(i32::MAX)).map(|v| v as i32)
 }
 
 /// A length or size: an int >= 0; a negative one is a `ValueError`.
+#[inline(always)]
 pub fn len_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
-    let v = i64_arg(obj, name)?;
-    if v < 0 {
-        return Err(PyValueError::new_err(format!("{name} must be >= 0, got {v}")));
+    match obj.extract::<i64>() {
+        Ok(v) if v >= 0 => Ok(v),
+        _ => Err(len_error(obj, name)),
     }
-    Ok(v)
+}
+
+#[cold]
+#[inline(never)]
+fn len_error(obj: &Bound<'_, PyAny>, name: &str) -> PyErr {
+    match obj.extract::<i64>() {
+        Ok(v) => PyValueError::new_err(format!("{name} must be >= 0, got {v}")),
+        Err(_) => int_error(obj, name, i64::MIN, i64::MAX),
+    }
 }
 
 /// A bool argument: True/False, or an int as C++ converts it (non-zero is

@@ -117,6 +117,7 @@ pub fn port_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u16> {
 
 // Argument converters for `#[pyo3(from_py_with = ...)]`: messages name the
 // argument (PyO3's own name it only in a note that str(exc) omits).
+#[inline]
 fn maxlen_arg(o: &Bound<'_, PyAny>) -> PyResult<i64> {
     error::len_arg(o, "maxlen")
 }
