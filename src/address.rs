@@ -12,6 +12,8 @@ use pyo3::types::{PyBytes, PyTuple};
 use crate::enums;
 use crate::error::arg_error;
 
+mod parse;
+
 /// Qt's `NetworkLayerProtocol` numbers.
 pub const PROTO_IPV4: i64 = 0;
 pub const PROTO_IPV6: i64 = 1;
@@ -73,24 +75,10 @@ impl From<Ip> for HostAddr {
 }
 
 impl HostAddr {
-    /// Parse the way `QHostAddress::setAddress(QString)` does: surrounding
-    /// whitespace ignored; text with ':' is IPv6 with an optional scope after
-    /// the last '%'; otherwise IPv4 with inet_aton's shorthands ("127.1",
-    /// hex "0x7f.1", octal "010.0.0.1").
+    /// Parse the way `QHostAddress::setAddress(QString)` does (see
+    /// `parse.rs`); None where Qt returns false.
     pub fn parse(text: &str) -> Option<HostAddr> {
-        let t = text.trim();
-        if t.contains(':') {
-            let (addr, scope) = match t.rsplit_once('%') {
-                Some((a, s)) => (a, s),
-                None => (t, ""),
-            };
-            let v6 = addr.parse::<Ipv6Addr>().ok()?;
-            return Some(HostAddr {
-                ip: Ip::V6(v6),
-                scope: scope.to_owned(),
-            });
-        }
-        parse_inet_aton(t).map(|a| Ip::V4(a).into())
+        parse::parse(text)
     }
 
     pub fn protocol(&self) -> i64 {
@@ -478,10 +466,12 @@ impl QHostAddress {
     }
 
     /// Qt ignores a scope on anything but IPv6.
-    fn setScopeId(&mut self, id: &str) {
+    fn setScopeId(&mut self, id: &Bound<'_, PyAny>) -> PyResult<()> {
+        let id = crate::error::str_arg(id, "id")?;
         if matches!(self.inner.ip, Ip::V6(_)) {
-            self.inner.scope = id.to_owned();
+            self.inner.scope = id;
         }
+        Ok(())
     }
 
     fn isLoopback(&self) -> bool {
@@ -511,16 +501,25 @@ impl QHostAddress {
 
     /// `isInSubnet(subnet, netmask)` or `isInSubnet((subnet, netmask))`.
     #[pyo3(signature = (subnet, netmask=None))]
-    fn isInSubnet(&self, subnet: &Bound<'_, PyAny>, netmask: Option<i64>) -> PyResult<bool> {
+    fn isInSubnet(&self, subnet: &Bound<'_, PyAny>, netmask: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
         let (addr, prefix) = match netmask {
-            Some(n) => (extract_addr(subnet, "subnet")?, n),
+            Some(n) => (
+                extract_addr(subnet, "subnet")?,
+                i64::from(crate::error::i32_arg(n, "netmask")?),
+            ),
             None => {
                 let t = subnet.cast::<PyTuple>().map_err(|_| {
                     PyTypeError::new_err("isInSubnet() takes (subnet, netmask) or a (subnet, netmask) tuple")
                 })?;
+                if t.len() != 2 {
+                    return Err(PyTypeError::new_err(format!(
+                        "subnet must be a (subnet, netmask) tuple of 2, got {} items",
+                        t.len()
+                    )));
+                }
                 (
                     extract_addr(&t.get_item(0)?, "subnet")?,
-                    t.get_item(1)?.extract()?,
+                    i64::from(crate::error::i32_arg(&t.get_item(1)?, "netmask")?),
                 )
             }
         };
@@ -530,17 +529,19 @@ impl QHostAddress {
     /// `"192.168.0.0/16"` → `(QHostAddress("192.168.0.0"), 16)`; an
     /// unparsable subnet gives `(QHostAddress(), -1)` as in Qt.
     #[staticmethod]
-    fn parseSubnet(subnet: &str) -> (QHostAddress, i64) {
-        parse_subnet(subnet)
+    fn parseSubnet(subnet: &Bound<'_, PyAny>) -> PyResult<(QHostAddress, i64)> {
+        let subnet = crate::error::str_arg(subnet, "subnet")?;
+        Ok(parse_subnet(&subnet)
             .map(|(a, p)| (QHostAddress { inner: a }, p))
-            .unwrap_or_else(|| (QHostAddress::default(), -1))
+            .unwrap_or_else(|| (QHostAddress::default(), -1)))
     }
 
     /// Compare under a ConversionMode (TolerantConversion by default).
     #[pyo3(signature = (other, mode=None))]
     fn isEqual(&self, other: &Bound<'_, PyAny>, mode: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
         let m = match mode {
-            Some(m) => enums::value_of(m, "mode", "ConversionModeFlag")?,
+            // StrictConversion 0 .. TolerantConversion 0xff: no other bits.
+            Some(m) => crate::error::flags_arg(m, "mode", "ConversionModeFlag", 0xff)?,
             None => 0xff,
         };
         Ok(self.inner.equal(&extract_addr(other, "other")?, m))
@@ -605,53 +606,6 @@ impl QHostAddress {
         };
         Ok((slf.get_type().into_any(), PyTuple::new(py, [arg])?))
     }
-}
-
-/// inet_aton(3) rules, as Qt's parseIp4: 1 to 4 parts, each decimal, hex
-/// (0x) or octal (leading 0); the last part fills the remaining bytes.
-fn parse_inet_aton(t: &str) -> Option<Ipv4Addr> {
-    if t.is_empty() {
-        return None;
-    }
-    let parts: Vec<&str> = t.split('.').collect();
-    if parts.len() > 4 {
-        return None;
-    }
-    let mut nums = Vec::with_capacity(parts.len());
-    for p in parts.iter().copied() {
-        let p = p.strip_prefix('+').unwrap_or(p);
-        let (digits, radix) = if let Some(h) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
-            (h, 16)
-        } else if let Some(b) = p.strip_prefix("0b").or_else(|| p.strip_prefix("0B")) {
-            (b, 2)
-        } else if p.len() > 1 && p.starts_with('0') {
-            (&p[1..], 8)
-        } else {
-            (p, 10)
-        };
-        if digits.is_empty() && radix != 8 {
-            return None;
-        }
-        let n = if digits.is_empty() {
-            0
-        } else {
-            u64::from_str_radix(digits, radix).ok()?
-        };
-        nums.push(n);
-    }
-    let (last, head) = nums.split_last()?;
-    if head.iter().any(|&n| n > 255) {
-        return None;
-    }
-    let bits = 8 * (4 - head.len() as u32);
-    if bits < 64 && *last >= (1u64 << bits) {
-        return None;
-    }
-    let mut v: u32 = 0;
-    for (i, &n) in head.iter().enumerate() {
-        v |= (n as u32) << (24 - 8 * i);
-    }
-    Some(Ipv4Addr::from(v | *last as u32))
 }
 
 /// QHostAddress::parseSubnet: "addr/prefix" or "addr/netmask"; IPv4 may

@@ -4,7 +4,7 @@
 //! protocol joined the stable ABI in 3.11.
 
 use pyo3::buffer::PyUntypedBuffer;
-use pyo3::exceptions::{PyBufferError, PyTypeError};
+use pyo3::exceptions::{PyBufferError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -54,6 +54,11 @@ pub fn with_bytes<R>(obj: &Bound<'_, PyAny>, arg: &str, f: impl FnOnce(&[u8]) ->
     Ok(f(slice))
 }
 
+/// Check that `obj` is a writable bytes-like object, before any other work.
+pub fn check_writable(obj: &Bound<'_, PyAny>, arg: &str) -> PyResult<()> {
+    get_buffer(obj, arg, true).map(|_| ())
+}
+
 /// Run `f` on the bytes of a writable bytes-like `obj` (bytearray,
 /// memoryview of one, numpy array), without copying.
 pub fn with_bytes_mut<R>(obj: &Bound<'_, PyAny>, arg: &str, f: impl FnOnce(&mut [u8]) -> R) -> PyResult<R> {
@@ -82,19 +87,77 @@ pub fn to_pybytes<'py>(obj: &Bound<'py, PyAny>, arg: &str) -> PyResult<Bound<'py
     with_bytes(obj, arg, |b| PyBytes::new(py, b))
 }
 
-/// Run `f` on a writable buffer of integers (numpy int32/int64, array('i'),
-/// ...): its bytes and item size (4 or 8 bytes).
-pub fn with_ints_mut<R>(
-    obj: &Bound<'_, PyAny>,
-    arg: &str,
-    f: impl FnOnce(&mut [u8], usize) -> R,
+/// Whether a buffer's struct-module format code describes native-order
+/// integers of 4 or 8 bytes, the only items `sizes` arrays may hold: a float
+/// array would receive lengths as bit patterns.
+fn native_int_format(format: &[u8]) -> bool {
+    let (order, code) = match format {
+        [c] => (b'@', *c),
+        [o, c] => (*o, *c),
+        _ => return false,
+    };
+    let native_order = match order {
+        b'@' | b'=' => true,
+        b'<' => cfg!(target_endian = "little"),
+        b'>' | b'!' => cfg!(target_endian = "big"),
+        _ => false,
+    };
+    native_order && matches!(code, b'i' | b'I' | b'l' | b'L' | b'q' | b'Q' | b'n' | b'N')
+}
+
+/// Run `f` on two writable buffers at once: the bytes of `data` and the
+/// bytes of `ints`, an array of native 4- or 8-byte integers, with the item
+/// size. The two must not share memory, since `f` gets a `&mut` slice of
+/// each (overlapping `&mut` slices are undefined behaviour).
+pub fn with_bytes_and_ints_mut<R>(
+    data: &Bound<'_, PyAny>,
+    data_arg: &str,
+    ints: &Bound<'_, PyAny>,
+    ints_arg: &str,
+    f: impl FnOnce(&mut [u8], &mut [u8], usize) -> R,
 ) -> PyResult<R> {
-    let mut buf = get_buffer(obj, arg, true)?;
-    let item = buf.item_size();
-    if item != 4 && item != 8 {
+    let mut dbuf = get_buffer(data, data_arg, true)?;
+    let mut ibuf = get_buffer(ints, ints_arg, true)?;
+    let item = ibuf.item_size();
+    let format = ibuf.format().to_bytes();
+    if !native_int_format(format) || (item != 4 && item != 8) {
         return Err(PyTypeError::new_err(format!(
-            "{arg} must hold 4- or 8-byte integers (e.g. numpy int32/int64, array('q')), got {item}-byte items"
+            "{ints_arg} must hold 4- or 8-byte integers in native byte order (e.g. numpy int32/int64, array('i'), array('q')), \
+             got format {:?} with {item}-byte items",
+            String::from_utf8_lossy(format)
         )));
     }
-    Ok(f(writable(&mut buf), item))
+    let (d0, dn) = (dbuf.buf_ptr() as usize, dbuf.len_bytes());
+    let (i0, i_n) = (ibuf.buf_ptr() as usize, ibuf.len_bytes());
+    if dn > 0 && i_n > 0 && d0 < i0.saturating_add(i_n) && i0 < d0.saturating_add(dn) {
+        return Err(PyValueError::new_err(format!(
+            "{ints_arg} and {data_arg} must not share memory"
+        )));
+    }
+    let out = writable(&mut dbuf);
+    let lens = writable(&mut ibuf);
+    Ok(f(out, lens, item))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::native_int_format;
+
+    #[test]
+    fn only_native_integer_formats_pass() {
+        for ok in ["i", "I", "l", "L", "q", "Q", "n", "N", "@q", "=i"] {
+            assert!(native_int_format(ok.as_bytes()), "{ok}");
+        }
+        for bad in ["f", "d", "e", "B", "h", "?", "2i", "", "iq", "Zd"] {
+            assert!(!native_int_format(bad.as_bytes()), "{bad}");
+        }
+        let (native, foreign) = if cfg!(target_endian = "little") {
+            ("<q", ">q")
+        } else {
+            (">q", "<q")
+        };
+        assert!(native_int_format(native.as_bytes()));
+        assert!(!native_int_format(foreign.as_bytes()));
+        assert!(!native_int_format(b"!q") || cfg!(target_endian = "big"));
+    }
 }

@@ -15,11 +15,16 @@ use crate::datagram::{sender_of, QNetworkDatagram};
 use crate::signal::lock;
 use crate::socket::QAbstractSocket;
 
-fn count_arg(max_count: i64) -> PyResult<usize> {
+fn count_arg(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+    let max_count = crate::error::i64_arg(obj, "maxCount")?;
     usize::try_from(max_count)
         .ok()
         .filter(|&n| n > 0)
         .ok_or_else(|| PyValueError::new_err(format!("maxCount must be > 0, got {max_count}")))
+}
+
+fn enabled_arg(o: &Bound<'_, PyAny>) -> PyResult<bool> {
+    crate::error::bool_arg(o, "enabled")
 }
 
 #[pymethods]
@@ -27,8 +32,12 @@ impl QAbstractSocket {
     /// Up to `maxCount` pending datagrams' payloads as a list of bytes (no
     /// sender objects: the cheapest form). Empty when nothing is pending.
     #[pyo3(signature = (maxCount=1024))]
-    fn readPayloads<'py>(&self, py: Python<'py>, maxCount: i64) -> PyResult<Bound<'py, PyList>> {
-        let max = count_arg(maxCount)?;
+    fn readPayloads<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = count_arg)] maxCount: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let max = maxCount;
         let out = PyList::empty(py);
         if !lock(&self.core).is_valid() {
             return Ok(out);
@@ -54,8 +63,12 @@ impl QAbstractSocket {
     /// Up to `maxCount` pending datagrams as `(data, sender, senderPort)`
     /// tuples, like readDatagram's result.
     #[pyo3(signature = (maxCount=1024))]
-    fn readDatagrams<'py>(&self, py: Python<'py>, maxCount: i64) -> PyResult<Bound<'py, PyList>> {
-        let max = count_arg(maxCount)?;
+    fn readDatagrams<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = count_arg)] maxCount: usize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let max = maxCount;
         let mut raw: Vec<(Bound<'py, PyBytes>, HostAddr, u16)> = Vec::new();
         let mut ev = Events::new();
         if lock(&self.core).is_valid() {
@@ -76,8 +89,12 @@ impl QAbstractSocket {
     /// Up to `maxCount` pending datagrams as QNetworkDatagram objects, with
     /// all the metadata receiveDatagram reports.
     #[pyo3(signature = (maxCount=1024))]
-    fn receiveDatagrams<'py>(&self, py: Python<'py>, maxCount: i64) -> PyResult<Vec<QNetworkDatagram>> {
-        let max = count_arg(maxCount)?;
+    fn receiveDatagrams<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = count_arg)] maxCount: usize,
+    ) -> PyResult<Vec<QNetworkDatagram>> {
+        let max = maxCount;
         let mut out = Vec::new();
         let mut ev = Events::new();
         if lock(&self.core).is_valid() {
@@ -105,8 +122,8 @@ impl QAbstractSocket {
         sizes: &Bound<'_, PyAny>,
     ) -> PyResult<usize> {
         let mut ev = Events::new();
-        let n = crate::buffer::with_bytes_mut(buffer, "buffer", |out| {
-            crate::buffer::with_ints_mut(sizes, "sizes", |lens, item| {
+        let n =
+            crate::buffer::with_bytes_and_ints_mut(buffer, "buffer", sizes, "sizes", |out, lens, item| {
                 let slots = lens.len() / item;
                 if slots == 0 {
                     return 0;
@@ -132,8 +149,7 @@ impl QAbstractSocket {
                     k += 1;
                     true
                 })
-            })
-        })??;
+            })?;
         self.emit(py, ev)?;
         Ok(n)
     }
@@ -173,7 +189,8 @@ impl QAbstractSocket {
 
     /// Datagrams fetched per recvmmsg call (1..=1024, default 64). Takes
     /// effect once the datagrams already fetched have been read.
-    fn setReadBatchSize(&self, size: i64) -> PyResult<bool> {
+    fn setReadBatchSize(&self, size: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let size = crate::error::i64_arg(size, "size")?;
         let n = usize::try_from(size)
             .ok()
             .filter(|&n| (1..=MAX_SLOTS).contains(&n))
@@ -188,7 +205,7 @@ impl QAbstractSocket {
     /// Linux: let the kernel coalesce runs of datagrams (UDP_GRO); qudp
     /// splits them back, so reads see exactly what was sent. False where
     /// unavailable or before bind.
-    fn setReceiveCoalescing(&self, enabled: bool) -> bool {
+    fn setReceiveCoalescing(&self, #[pyo3(from_py_with = enabled_arg)] enabled: bool) -> bool {
         let c = lock(&self.core);
         c.sock
             .as_ref()

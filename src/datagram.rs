@@ -91,6 +91,12 @@ impl QNetworkDatagram {
     }
 }
 
+/// A port as an int with a message naming `port`; the range is checked
+/// where it is used (check_port).
+fn port_num(o: &Bound<'_, PyAny>) -> PyResult<i64> {
+    crate::error::i64_arg(o, "port")
+}
+
 #[pymethods]
 impl QNetworkDatagram {
     #[new]
@@ -99,7 +105,7 @@ impl QNetworkDatagram {
         py: Python<'_>,
         data: Option<&Bound<'_, PyAny>>,
         destinationAddress: Option<&Bound<'_, PyAny>>,
-        port: i64,
+        #[pyo3(from_py_with = port_num)] port: i64,
     ) -> PyResult<Self> {
         if let Some(other) = data.and_then(|d| d.cast::<QNetworkDatagram>().ok()) {
             // QNetworkDatagram(other): Qt's copy constructor.
@@ -141,7 +147,11 @@ impl QNetworkDatagram {
     }
 
     #[pyo3(signature = (address, port=0))]
-    fn setSender(&mut self, address: &Bound<'_, PyAny>, port: i64) -> PyResult<()> {
+    fn setSender(
+        &mut self,
+        address: &Bound<'_, PyAny>,
+        #[pyo3(from_py_with = port_num)] port: i64,
+    ) -> PyResult<()> {
         self.sender = extract_addr(address, "address")?;
         self.sender_port = i32::from(check_port("port", port)?);
         Ok(())
@@ -162,7 +172,11 @@ impl QNetworkDatagram {
         }
     }
 
-    fn setDestination(&mut self, address: &Bound<'_, PyAny>, port: i64) -> PyResult<()> {
+    fn setDestination(
+        &mut self,
+        address: &Bound<'_, PyAny>,
+        #[pyo3(from_py_with = port_num)] port: i64,
+    ) -> PyResult<()> {
         self.dest = extract_addr(address, "address")?;
         self.dest_port = i32::from(check_port("port", port)?);
         Ok(())
@@ -172,16 +186,21 @@ impl QNetworkDatagram {
         self.hop_limit
     }
 
-    fn setHopLimit(&mut self, count: i32) {
-        self.hop_limit = count;
+    /// Qt's int: -1 (the default) means "unset"; values outside a C int
+    /// raise OverflowError naming `count`.
+    fn setHopLimit(&mut self, count: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.hop_limit = crate::error::i32_arg(count, "count")?;
+        Ok(())
     }
 
     fn interfaceIndex(&self) -> u32 {
         self.ifindex
     }
 
-    fn setInterfaceIndex(&mut self, index: u32) {
-        self.ifindex = index;
+    /// Qt's uint; values outside it raise OverflowError naming `index`.
+    fn setInterfaceIndex(&mut self, index: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.ifindex = crate::error::int_in(index, "index", 0, i64::from(u32::MAX))? as u32;
+        Ok(())
     }
 
     /// Kernel receive time in nanoseconds since the epoch (SO_TIMESTAMPNS),

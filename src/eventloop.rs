@@ -106,7 +106,7 @@ impl QEventLoop {
         &self,
         py: Python<'_>,
         flags: Option<&Bound<'_, PyAny>>,
-        maxtime: Option<i64>,
+        #[pyo3(from_py_with = crate::error::opt_maxtime_arg)] maxtime: Option<i64>,
     ) -> PyResult<bool> {
         let f = flags_of(flags)?;
         if !self.reactor.on_owner_thread() {
@@ -132,7 +132,7 @@ impl QEventLoop {
     /// Tell `exec()` to return `returnCode`. Safe from other threads and
     /// from signal handlers: it wakes the waiting loop.
     #[pyo3(signature = (returnCode=0))]
-    fn exit(&self, returnCode: i64) {
+    fn exit(&self, #[pyo3(from_py_with = crate::error::return_code_arg)] returnCode: i64) {
         self.exit_code.store(returnCode, Ordering::Release);
         self.exit_requested.store(true, Ordering::Release);
         self.reactor.wake();

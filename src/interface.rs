@@ -297,10 +297,8 @@ impl QNetworkAddressEntry {
     /// Set the prefix length; a value outside the IP family's range (or any
     /// value while the IP is null) means "unknown" (-1), as in Qt.
     fn setPrefixLength(&mut self, length: &Bound<'_, PyAny>) -> PyResult<()> {
-        let v: i64 = length
-            .extract()
-            .map_err(|_| crate::error::type_error("length", "int", &type_name(length)))?;
-        self.inner.set_prefix(i32::try_from(v).unwrap_or(-1));
+        let v = crate::error::i32_arg(length, "length")?;
+        self.inner.set_prefix(v);
         Ok(())
     }
 

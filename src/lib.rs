@@ -16,6 +16,7 @@ mod enums;
 mod error;
 mod eventloop;
 mod interface;
+mod iodevice;
 mod multicast;
 mod options;
 mod payload;

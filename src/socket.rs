@@ -57,6 +57,7 @@ signals! {
     ready_read => readyRead, "readyRead()", 0;
     channel_ready_read => channelReadyRead, "channelReadyRead(int)", 1;
     bytes_written => bytesWritten, "bytesWritten(qlonglong)", 1;
+    channel_bytes_written => channelBytesWritten, "channelBytesWritten(int,qlonglong)", 2;
     state_changed => stateChanged, "stateChanged(QAbstractSocket::SocketState)", 1;
     error_occurred => errorOccurred, "errorOccurred(QAbstractSocket::SocketError)", 1;
     host_found => hostFound, "hostFound()", 0;
@@ -75,6 +76,8 @@ pub struct QAbstractSocket {
     /// is allocated there), when this memory is still zeroed.
     constructed: bool,
     pub core: Mutex<Core>,
+    /// QIODevice state beyond the open mode (iodevice.rs).
+    pub io: Mutex<crate::iodevice::IoState>,
     socket_type: i64,
     signals: Signals,
     parent: Mutex<Option<Py<PyAny>>>,
@@ -106,21 +109,25 @@ pub fn port_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<u16> {
     }
 }
 
-fn int_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
-    obj.extract::<i64>().map_err(|_| {
-        if obj.is_instance_of::<pyo3::types::PyInt>() {
-            PyOverflowError::new_err(format!(
-                "{name} is out of range: {}",
-                obj.repr().map(|r| r.to_string()).unwrap_or_default()
-            ))
-        } else {
-            error::type_error(
-                name,
-                "int",
-                &obj.get_type().name().map(|n| n.to_string()).unwrap_or_default(),
-            )
-        }
-    })
+// Argument converters for `#[pyo3(from_py_with = ...)]`: messages name the
+// argument (PyO3's own name it only in a note that str(exc) omits).
+#[inline]
+fn maxlen_arg(o: &Bound<'_, PyAny>) -> PyResult<i64> {
+    error::len_arg(o, "maxlen")
+}
+fn max_size_arg(o: &Bound<'_, PyAny>) -> PyResult<i64> {
+    error::i64_arg(o, "maxSize")
+}
+fn msecs_arg(o: &Bound<'_, PyAny>) -> PyResult<i64> {
+    error::i32_arg(o, "msecs").map(i64::from)
+}
+fn enabled_arg(o: &Bound<'_, PyAny>) -> PyResult<bool> {
+    error::bool_arg(o, "enabled")
+}
+
+/// Qt's SocketOption numbers run 0..=10.
+fn option_arg(o: &Bound<'_, PyAny>) -> PyResult<i64> {
+    error::enum_arg(o, "option", "SocketOption", crate::options::is_known)
 }
 
 impl QAbstractSocket {
@@ -128,6 +135,7 @@ impl QAbstractSocket {
         QAbstractSocket {
             constructed: true,
             core: Mutex::new(Core::default()),
+            io: Mutex::new(Default::default()),
             socket_type,
             signals: Signals::default(),
             parent: Mutex::new(None),
@@ -159,6 +167,17 @@ impl QAbstractSocket {
         };
         cache[i] = Some(fresh.clone().unbind());
         Ok(fresh)
+    }
+
+    /// QIODevice::write's second signal, channelBytesWritten(0, n), which
+    /// Qt emits after bytesWritten for write()/putChar (not writeDatagram).
+    pub fn emit_channel_bytes_written(&self, py: Python<'_>, n: i64) -> PyResult<()> {
+        if self.signals.channel_bytes_written.get().is_none() {
+            return Ok(());
+        }
+        let zero = 0i64.into_pyobject(py)?.into_any();
+        let n = n.into_pyobject(py)?.into_any();
+        fire(py, &self.signals.channel_bytes_written, &[zero, n])
     }
 
     /// Emit what the core reported, in order, with no lock held.
@@ -315,8 +334,9 @@ impl QAbstractSocket {
     fn bind_mode(obj: Option<&Bound<'_, PyAny>>) -> PyResult<i64> {
         match obj {
             None => Ok(0),
-            Some(m) if m.is_none() => Ok(0),
-            Some(m) => enums::value_of(m, "mode", "BindFlag"),
+            // DefaultForPlatform 0, ShareAddress 1, DontShareAddress 2,
+            // ReuseAddressHint 4: nothing else is a BindMode.
+            Some(m) => error::flags_arg(m, "mode", "BindFlag", 0x7),
         }
     }
 
@@ -348,7 +368,7 @@ impl QAbstractSocket {
         let _ = parent;
         let t = match socketType {
             None => UDP_SOCKET,
-            Some(t) => enums::value_of(t, "socketType", "SocketType")?,
+            Some(t) => error::enum_arg(t, "socketType", "SocketType", |_| true)?,
         };
         if t != UDP_SOCKET {
             return Err(PyValueError::new_err(format!(
@@ -439,8 +459,8 @@ impl QAbstractSocket {
             let a = first.clone().or_else(|| kw("address")).expect("address given");
             let addr = extract_addr(&a, "address")?;
             let port = match pos.get(1).cloned().or_else(|| kw("port")) {
-                Some(p) if !p.is_none() => port_arg(&p, "port")?,
-                _ => 0,
+                Some(p) => port_arg(&p, "port")?,
+                None => 0,
             };
             let mode = Self::bind_mode(pos.get(2).or(kw("mode").as_ref()))?;
             Self::do_bind(slf, addr, port, mode)
@@ -451,8 +471,8 @@ impl QAbstractSocket {
                 ));
             }
             let port = match first.or_else(|| kw("port")) {
-                Some(p) if !p.is_none() => port_arg(&p, "port")?,
-                _ => 0,
+                Some(p) => port_arg(&p, "port")?,
+                None => 0,
             };
             let mode = Self::bind_mode(pos.get(1).or(kw("mode").as_ref()))?;
             Self::do_bind(slf, Ip::Any.into(), port, mode)
@@ -479,13 +499,10 @@ impl QAbstractSocket {
             (Some(host), Some(port)) => {
                 let host = extract_addr(host, "host")?;
                 let port = port_arg(port, "port")?;
-                if data.is_none() {
-                    lock(&this.core).send_to(b"", &host, port, &mut ev)
-                } else {
-                    crate::buffer::with_bytes(data, "data", |b| {
-                        lock(&this.core).send_to(b, &host, port, &mut ev)
-                    })?
-                }
+                // None is not a payload (PySide sends an empty datagram).
+                crate::buffer::with_bytes(data, "data", |b| {
+                    lock(&this.core).send_to(b, &host, port, &mut ev)
+                })?
             }
             (None, None) => {
                 let dg = data.cast::<QNetworkDatagram>().map_err(|_| {
@@ -571,12 +588,11 @@ impl QAbstractSocket {
     /// Qt (`maxlen=0` discards the datagram). With nothing pending, returns
     /// `(b"", QHostAddress(), 0)` and sets TemporaryError.
     #[pyo3(signature = (maxlen))]
-    fn readDatagram<'py>(&self, py: Python<'py>, maxlen: i64) -> PyResult<Bound<'py, PyTuple>> {
-        if maxlen < 0 {
-            return Err(PyValueError::new_err(format!(
-                "maxlen must be >= 0, got {maxlen}"
-            )));
-        }
+    fn readDatagram<'py>(
+        &self,
+        py: Python<'py>,
+        #[pyo3(from_py_with = maxlen_arg)] maxlen: i64,
+    ) -> PyResult<Bound<'py, PyTuple>> {
         let empty = || -> PyResult<Bound<'py, PyTuple>> {
             (crate::payload::empty(py), QHostAddress::default(), 0u16).into_pyobject(py)
         };
@@ -618,7 +634,11 @@ impl QAbstractSocket {
     /// (IP_RECVTTL / IPV6_RECVHOPLIMIT) and interface index. `maxSize` < 0
     /// reads it whole. With nothing pending, returns an invalid datagram.
     #[pyo3(signature = (maxSize=-1))]
-    fn receiveDatagram(&self, py: Python<'_>, maxSize: i64) -> PyResult<QNetworkDatagram> {
+    fn receiveDatagram(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = max_size_arg)] maxSize: i64,
+    ) -> PyResult<QNetworkDatagram> {
         let max = usize::try_from(maxSize).ok();
         let name = if max.is_some() {
             "receiveDatagram(n)"
@@ -653,6 +673,7 @@ impl QAbstractSocket {
         buffer: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyTuple>> {
         let none = || (-1i64, QHostAddress::default(), 0u16).into_pyobject(py);
+        crate::buffer::check_writable(buffer, "buffer")?;
         if !self.check_bound(py, "readDatagramInto")? {
             return none();
         }
@@ -680,7 +701,7 @@ impl QAbstractSocket {
     /// Qt always requests. Off saves the kernel ~0.1 µs per datagram for
     /// readers that do not need them; receiveDatagram then reports them as
     /// unknown. Returns False before bind.
-    fn setPacketInformation(&self, enabled: bool) -> bool {
+    fn setPacketInformation(&self, #[pyo3(from_py_with = enabled_arg)] enabled: bool) -> bool {
         let c = lock(&self.core);
         match &c.sock {
             Some(s) => {
@@ -695,7 +716,7 @@ impl QAbstractSocket {
     /// (SO_TIMESTAMPNS) in QNetworkDatagram.timestamp(). Linux only;
     /// returns False where the OS has no such option or the socket is not
     /// bound yet.
-    fn setReceiveTimestamps(&self, enabled: bool) -> bool {
+    fn setReceiveTimestamps(&self, #[pyo3(from_py_with = enabled_arg)] enabled: bool) -> bool {
         let mut c = lock(&self.core);
         let ok = c
             .sock
@@ -710,7 +731,7 @@ impl QAbstractSocket {
     /// Beyond Qt: count datagrams the kernel dropped because the receive
     /// queue was full (SO_RXQ_OVFL), read with droppedDatagrams(). Linux
     /// only; False where unavailable or before bind.
-    fn setDropCounting(&self, enabled: bool) -> bool {
+    fn setDropCounting(&self, #[pyo3(from_py_with = enabled_arg)] enabled: bool) -> bool {
         let c = lock(&self.core);
         c.sock
             .as_ref()
@@ -791,13 +812,21 @@ impl QAbstractSocket {
     ) -> PyResult<bool> {
         let py = slf.py();
         let this = slf.get();
-        let fd = int_arg(socketDescriptor, "socketDescriptor")?;
+        // Qt truncates to its descriptor type and may adopt another
+        // descriptor (2**40 becomes 0); anything the platform's descriptor
+        // type cannot hold is refused here (-1 is Qt's "no descriptor").
+        let fd = error::i64_arg(socketDescriptor, "socketDescriptor")?;
+        if fd != -1 && crate::sys::Raw::try_from(fd).is_err() {
+            return Err(PyOverflowError::new_err(format!(
+                "socketDescriptor must be a valid descriptor number, got {fd}"
+            )));
+        }
         let new_state = match state {
-            Some(s) if !s.is_none() => enums::value_of(s, "state", "SocketState")?,
+            Some(s) if !s.is_none() => error::enum_arg(s, "state", "SocketState", |v| (0..=6).contains(&v))?,
             _ => state::CONNECTED,
         };
         let mode = match openMode {
-            Some(m) if !m.is_none() => enums::value_of(m, "openMode", "OpenModeFlag")?,
+            Some(m) if !m.is_none() => error::flags_arg(m, "openMode", "OpenModeFlag", 0xff)?,
             _ => 3,
         };
         if fd == -1 {
@@ -824,6 +853,7 @@ impl QAbstractSocket {
     /// datagrams are dropped with the socket. error() is kept.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let mut ev = Events::new();
+        lock(&self.io).close();
         lock(&self.core).close(false, &mut ev);
         self.emit(py, ev)
     }
@@ -831,6 +861,7 @@ impl QAbstractSocket {
     /// Close at once: no ClosingState and no disconnected, as Qt's abort().
     fn abort(&self, py: Python<'_>) -> PyResult<()> {
         let mut ev = Events::new();
+        lock(&self.io).close();
         lock(&self.core).close(true, &mut ev);
         self.emit(py, ev)
     }
@@ -846,11 +877,12 @@ impl QAbstractSocket {
 
     /// Set a SocketOption (Qt ignores this until the socket exists).
     fn setSocketOption(&self, option: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let opt = enums::value_of(option, "option", "SocketOption")?;
+        let opt = option_arg(option)?;
+        // Qt takes a QVariant and hands value.toInt() to setsockopt.
         let v = if let Ok(b) = value.cast::<pyo3::types::PyBool>() {
-            i64::from(b.is_true())
+            i32::from(b.is_true())
         } else {
-            int_arg(value, "value")?
+            error::i32_arg(value, "value")?
         };
         let c = lock(&self.core);
         if let Some(sock) = &c.sock {
@@ -862,7 +894,7 @@ impl QAbstractSocket {
     /// The value of a SocketOption, or None when the socket does not exist
     /// yet or the option does not apply (Qt's invalid QVariant).
     fn socketOption(&self, option: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
-        let opt = enums::value_of(option, "option", "SocketOption")?;
+        let opt = option_arg(option)?;
         let c = lock(&self.core);
         Ok(c.sock
             .as_ref()
@@ -873,7 +905,11 @@ impl QAbstractSocket {
     /// `msecs` pass (-1: no limit). Emits readyRead as Qt does. On timeout,
     /// returns False with SocketTimeoutError. False at once when unbound.
     #[pyo3(signature = (msecs=30000))]
-    fn waitForReadyRead(&self, py: Python<'_>, msecs: i64) -> PyResult<bool> {
+    fn waitForReadyRead(
+        &self,
+        py: Python<'_>,
+        #[pyo3(from_py_with = msecs_arg)] msecs: i64,
+    ) -> PyResult<bool> {
         let start = Instant::now();
         // Only read the kernel once poll says there is something: an empty
         // ring needs no speculative recvmmsg first (one system call less
@@ -931,7 +967,7 @@ impl QAbstractSocket {
     /// UDP writes are not buffered, so there is never anything to wait for:
     /// False, as in Qt (with Qt's warning when unconnected).
     #[pyo3(signature = (msecs=30000))]
-    fn waitForBytesWritten(&self, py: Python<'_>, msecs: i64) -> bool {
+    fn waitForBytesWritten(&self, py: Python<'_>, #[pyo3(from_py_with = msecs_arg)] msecs: i64) -> bool {
         let _ = msecs;
         if lock(&self.core).state == state::UNCONNECTED {
             qt_warning(
@@ -943,7 +979,7 @@ impl QAbstractSocket {
     }
 
     fn openMode<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let m = lock(&self.core).open_mode;
+        let m = lock(&self.core).open_mode | lock(&self.io).mode_bits();
         enums::member(py, "OpenModeFlag", m)
     }
 

@@ -175,7 +175,10 @@ impl QTimer {
 
     /// Start (or restart) the timer, with `msec` as the new interval if given.
     #[pyo3(signature = (msec=None))]
-    fn start(slf: &Bound<'_, Self>, msec: Option<i64>) -> PyResult<()> {
+    fn start(
+        slf: &Bound<'_, Self>,
+        #[pyo3(from_py_with = crate::error::opt_msec_arg)] msec: Option<i64>,
+    ) -> PyResult<()> {
         let interval = {
             let mut st = lock(&slf.get().state);
             if let Some(m) = msec {
@@ -205,7 +208,10 @@ impl QTimer {
     }
 
     /// Set the interval; an active timer restarts with it, as in Qt.
-    fn setInterval(slf: &Bound<'_, Self>, msec: i64) -> PyResult<()> {
+    fn setInterval(
+        slf: &Bound<'_, Self>,
+        #[pyo3(from_py_with = crate::error::msec_arg)] msec: i64,
+    ) -> PyResult<()> {
         if msec < 0 {
             return Err(pyo3::exceptions::PyValueError::new_err(format!(
                 "msec must be >= 0, got {msec}"
@@ -230,7 +236,7 @@ impl QTimer {
     }
 
     /// Fire once per start() (True) or repeatedly (False, the default).
-    fn setSingleShot(&self, singleShot: bool) {
+    fn setSingleShot(&self, #[pyo3(from_py_with = crate::error::single_shot_arg)] singleShot: bool) {
         lock(&self.state).single_shot = singleShot;
     }
 
@@ -262,7 +268,10 @@ impl QTimer {
     /// call once after `msec` on this thread's loop.
     #[staticmethod]
     #[pyo3(signature = (msec, *args))]
-    fn singleShot(msec: i64, args: &Bound<'_, PyTuple>) -> PyResult<()> {
+    fn singleShot(
+        #[pyo3(from_py_with = crate::error::msec_arg)] msec: i64,
+        args: &Bound<'_, PyTuple>,
+    ) -> PyResult<()> {
         let callable = match args.len() {
             1 => args.get_item(0)?,
             2 => args.get_item(1)?,

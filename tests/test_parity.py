@@ -236,6 +236,13 @@ def test_designed_read_nothing_pending(runs: Any) -> None:
     assert qu["stateAfter"] == "BoundState"
 
 
+def test_designed_write_none(runs: Any) -> None:
+    qt, qu = _pair(runs, "designed_write_none")
+    assert qt == {"ret": 0, "got": ["b:"]}  # PySide sends an empty datagram
+    assert qu["ret"].startswith("raised TypeError") and "data" in qu["ret"]
+    assert qu["got"] == []
+
+
 def test_designed_memoryview(runs: Any) -> None:
     qt, qu = _pair(runs, "designed_memoryview")
     assert qt == {"ret": "raised ValueError", "got": []}

@@ -78,7 +78,7 @@ pub fn scope_name(index: u32) -> String {
     }
 }
 
-fn set_int(sock: &Socket, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+pub fn set_int(sock: &Socket, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
     // SAFETY: value is a live c_int and we pass its exact size.
     let r = unsafe {
         libc::setsockopt(

@@ -53,7 +53,7 @@ pub fn scope_name(index: u32) -> String {
     index.to_string()
 }
 
-fn set_int(sock: &Socket, level: i32, name: i32, value: i32) -> io::Result<()> {
+pub fn set_int(sock: &Socket, level: i32, name: i32, value: i32) -> io::Result<()> {
     // SAFETY: value is a live i32 and we pass its exact size.
     let r = unsafe {
         ws::setsockopt(
