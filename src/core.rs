@@ -55,19 +55,8 @@ pub enum Event {
 pub type Events = smallvec::SmallVec<[Event; 4]>;
 
 /// Per-datagram send options (QNetworkDatagram's hop limit, interface index
-/// and sender address).
-#[derive(Clone, Debug, Default)]
-pub struct Ancillary {
-    pub hop_limit: Option<i32>,
-    pub ifindex: u32,
-    pub source: Option<IpAddr>,
-}
-
-impl Ancillary {
-    pub fn is_empty(&self) -> bool {
-        self.hop_limit.is_none() && self.ifindex == 0 && self.source.is_none()
-    }
-}
+/// and sender address): the plain record `sys` sends them from.
+pub use crate::sys::SendMeta as Ancillary;
 
 pub struct Core {
     pub sock: Option<Socket>,
