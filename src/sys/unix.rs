@@ -98,18 +98,14 @@ fn set_int(sock: &Socket, level: libc::c_int, name: libc::c_int, value: libc::c_
 }
 
 pub fn get_int(sock: &Socket, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
+    get_int_raw(sock.as_raw_fd(), level, name)
+}
+
+fn get_int_raw(fd: Raw, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
     let mut value: libc::c_int = 0;
     let mut len = size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: value/len describe a writable c_int buffer.
-    let r = unsafe {
-        libc::getsockopt(
-            sock.as_raw_fd(),
-            level,
-            name,
-            (&mut value as *mut libc::c_int).cast(),
-            &mut len,
-        )
-    };
+    let r = unsafe { libc::getsockopt(fd, level, name, (&mut value as *mut libc::c_int).cast(), &mut len) };
     if r != 0 {
         return Err(io::Error::last_os_error());
     }
@@ -199,15 +195,41 @@ pub fn apply_bind_mode(sock: &Socket, mode: i64) -> io::Result<()> {
     return set_int(sock, libc::SOL_SOCKET, libc::SO_REUSEPORT, on);
 }
 
-/// Take ownership of descriptor `fd` (setSocketDescriptor). Only a closed
-/// descriptor is refused (EBADF), as in Qt.
+/// Take ownership of descriptor `fd` (setSocketDescriptor) if it is a UDP
+/// socket of an IP family, as Qt's fetchConnectionParameters reads it: the
+/// family from getsockname (AF_INET or AF_INET6) and SO_TYPE (SOCK_DGRAM);
+/// on Linux also SO_PROTOCOL (UDP, not e.g. an ICMP "ping" socket). Qt only
+/// refuses a closed descriptor and takes pipes, files, TCP and AF_UNIX
+/// sockets, which qudp could then neither read nor write as datagrams (and
+/// an AF_UNIX peer could pass descriptors that nobody closes). A refused
+/// descriptor is left open and untouched: it stays the caller's.
 pub fn adopt(fd: i64) -> io::Result<Socket> {
     let fd = Raw::try_from(fd).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
     // SAFETY: F_GETFD only inspects the descriptor table.
     if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
         return Err(io::Error::last_os_error());
     }
-    // SAFETY: fd is open; from here on the Socket owns it, as Qt's engine does.
+    // SAFETY: sockaddr_storage is plain old data; all-zero is valid.
+    let mut st: libc::sockaddr_storage = unsafe { MaybeUninit::zeroed().assume_init() };
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: st/len describe a writable sockaddr_storage; getsockname
+    // writes at most `len` bytes (ENOTSOCK for pipes and files).
+    if unsafe { libc::getsockname(fd, (&mut st as *mut libc::sockaddr_storage).cast(), &mut len) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let family = libc::c_int::from(st.ss_family);
+    if (len as usize) < size_of::<libc::sa_family_t>() || !matches!(family, libc::AF_INET | libc::AF_INET6) {
+        return Err(io::Error::from_raw_os_error(libc::EAFNOSUPPORT));
+    }
+    if get_int_raw(fd, libc::SOL_SOCKET, libc::SO_TYPE)? != libc::SOCK_DGRAM {
+        return Err(io::Error::from_raw_os_error(libc::EPROTOTYPE));
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if get_int_raw(fd, libc::SOL_SOCKET, libc::SO_PROTOCOL)? != libc::IPPROTO_UDP {
+        return Err(io::Error::from_raw_os_error(libc::EPROTONOSUPPORT));
+    }
+    // SAFETY: fd is an open UDP socket; from here on the Socket owns it, as
+    // Qt's engine does.
     Ok(unsafe { <Socket as std::os::fd::FromRawFd>::from_raw_fd(fd) })
 }
 

@@ -131,19 +131,33 @@ pub fn apply_bind_mode(sock: &Socket, mode: i64) -> io::Result<()> {
     )
 }
 
-/// Take ownership of socket handle `fd` (setSocketDescriptor).
+/// Take ownership of socket handle `fd` (setSocketDescriptor) if it is a
+/// UDP socket of an IP family (getsockname's family, SO_TYPE), as on Unix;
+/// a refused handle is given back untouched.
 pub fn adopt(fd: i64) -> io::Result<Socket> {
     let raw = Raw::try_from(fd).map_err(|_| io::Error::from_raw_os_error(ws::WSAENOTSOCK))?;
-    // SAFETY: the caller hands the handle over; from here on the Socket owns it.
+    // SAFETY: the caller hands the handle over; from here on the Socket owns
+    // it unless it is refused below (then it is forgotten, not closed).
     let sock = unsafe { <Socket as std::os::windows::io::FromRawSocket>::from_raw_socket(raw) };
-    if let Err(e) = sock.local_addr() {
-        if e.raw_os_error() == Some(ws::WSAENOTSOCK) {
+    let ok = match sock.local_addr() {
+        Ok(a) if !(a.is_ipv4() || a.is_ipv6()) => Err(io::Error::from_raw_os_error(ws::WSAEAFNOSUPPORT)),
+        // An unbound socket has no name yet (WSAEINVAL); its type still tells.
+        Ok(_) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(ws::WSAEINVAL) => Ok(()),
+        Err(e) => Err(e),
+    }
+    .and_then(|()| match sock.r#type()? {
+        t if t == socket2::Type::DGRAM => Ok(()),
+        _ => Err(io::Error::from_raw_os_error(ws::WSAEPROTOTYPE)),
+    });
+    match ok {
+        Ok(()) => Ok(sock),
+        Err(e) => {
             // Not ours to close: give the handle back untouched.
             std::mem::forget(sock);
-            return Err(e);
+            Err(e)
         }
     }
-    Ok(sock)
 }
 
 pub fn poll_readable(fd: Raw, timeout_ms: i32) -> io::Result<bool> {
