@@ -89,6 +89,8 @@ pub struct Core {
     pub lookup_gen: u64,
     /// The port connectToHost was given, while the name is looked up.
     pub pending_port: u16,
+    /// What this socket learned about GSO sends (reset with the socket).
+    pub gso: crate::sys::GsoState,
 }
 
 impl Drop for Core {
@@ -120,6 +122,7 @@ impl Default for Core {
             reg: None,
             lookup_gen: 0,
             pending_port: 0,
+            gso: crate::sys::GsoState::default(),
         }
     }
 }
@@ -171,6 +174,7 @@ impl Core {
         self.reg = None;
         self.sock = None;
         self.ring.clear();
+        self.gso = crate::sys::GsoState::default();
     }
 
     /// Record an error as Qt's setErrorAndEmit does.
@@ -598,13 +602,16 @@ impl Core {
             return -1;
         };
         let sock = self.sock.as_ref().expect("socket exists after bind");
-        let (sent, err) = crate::sys::send_batch(sock, payloads, &dest);
+        let (sent, err) = crate::sys::send_batch(sock, payloads, &dest, &mut self.gso);
         for p in &payloads[..sent] {
             ev.push(Event::BytesWritten(p.len() as i64));
         }
         if let Some(e) = err {
+            // Recorded (error() and errorOccurred) also after a partial
+            // send, whose count is still returned.
+            let r = self.sent(Err(e), ev);
             if sent == 0 {
-                return self.sent(Err(e), ev);
+                return r;
             }
         }
         sent as i64

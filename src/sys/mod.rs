@@ -73,6 +73,29 @@ impl SendMeta {
     }
 }
 
+/// What one socket has learned about sending with UDP GSO. It belongs to
+/// the socket, not the process: the kernel refuses GSO per route (IPsec:
+/// EIO), per socket (SO_NO_CHECK: EINVAL) and per path MTU (EMSGSIZE), so
+/// one socket's answer says nothing about another's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GsoState {
+    /// No GSO for this socket at all (ENOPROTOOPT: a kernel without
+    /// UDP_SEGMENT; EIO: a route that cannot offload).
+    pub off: bool,
+    /// Largest segment size still worth trying; a size the kernel refused
+    /// (EMSGSIZE, or EINVAL on kernels before 5.x) lowers it.
+    pub max_seg: usize,
+}
+
+impl Default for GsoState {
+    fn default() -> Self {
+        GsoState {
+            off: false,
+            max_seg: usize::MAX,
+        }
+    }
+}
+
 /// A portable classification of OS error numbers; each platform's table is
 /// `classify`, and `error.rs` maps the classes to Qt's errors once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use socket2::{SockAddr, Socket};
 
 use super::cmsg::{self, SendBuf};
 use super::sockaddr::{from_socket_addr, to_socket_addr};
-use super::{ErrClass as Class, SendMeta};
+use super::{ErrClass as Class, GsoState, SendMeta};
 use crate::batch::{Meta, Ring, SLOT_BYTES};
 
 /// A raw descriptor as the OS names it.
@@ -521,22 +521,71 @@ const GSO_MAX_SEGMENTS: usize = 64;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const GSO_MAX_BYTES: usize = 65507;
 
+/// Every path carries a datagram of this size (IPv6's minimum MTU, RFC
+/// 8200; IPv4 links below it are rare, and a refusal is learned anyway).
 #[cfg(any(target_os = "linux", target_os = "android"))]
-static GSO_BROKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+const SAFE_PATH_MTU: usize = 1280;
+
+/// The largest GSO segment `dest`'s path takes. The kernel refuses a GSO
+/// send whose segment plus IP and UDP headers exceeds the path's fragment
+/// size (udp_send_skb: EMSGSIZE), where a plain send of the same datagram
+/// would be fragmented. A segment that fits SAFE_PATH_MTU needs no check;
+/// a larger one is checked against IP_MTU / IPV6_MTU, which a connected
+/// socket knows (asked once per call, in `probed`). An unconnected socket
+/// has no path MTU to ask for: it tries, and a refusal lowers its
+/// GsoState::max_seg.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn segment_limit(sock: &Socket, dest: &SockAddr, seg: usize, probed: &mut Option<usize>) -> usize {
+    let (v4_socket, v4_path) = match dest.as_socket() {
+        Some(SocketAddr::V4(_)) => (true, true),
+        Some(SocketAddr::V6(a)) => (false, a.ip().to_ipv4_mapped().is_some()),
+        None => (false, false),
+    };
+    let headers = if v4_path { 20 + 8 } else { 40 + 8 };
+    if seg + headers <= SAFE_PATH_MTU {
+        return GSO_MAX_BYTES;
+    }
+    *probed.get_or_insert_with(|| {
+        let mtu = if v4_socket {
+            get_int(sock, libc::IPPROTO_IP, libc::IP_MTU)
+        } else {
+            get_int(sock, libc::IPPROTO_IPV6, libc::IPV6_MTU)
+        };
+        match mtu {
+            Ok(m) if m > 0 => (m as usize).saturating_sub(headers),
+            _ => GSO_MAX_BYTES, // ENOTCONN: no path yet; see above
+        }
+    })
+}
 
 /// Send `payloads` to `dest`: with UDP GSO (Linux 4.18+) when they share one
-/// size (the last may be shorter), else with sendmmsg; a plain loop
-/// elsewhere. Returns how many were sent and the error that stopped it.
-pub fn send_batch(sock: &Socket, payloads: &[&[u8]], dest: &SockAddr) -> (usize, Option<io::Error>) {
+/// size (the last may be shorter) that the path takes, else with sendmmsg;
+/// a plain loop elsewhere. A GSO send the kernel refuses falls back to
+/// sendmmsg and teaches `gso`. Returns how many were sent and the error
+/// that stopped it.
+pub fn send_batch(
+    sock: &Socket,
+    payloads: &[&[u8]],
+    dest: &SockAddr,
+    gso: &mut GsoState,
+) -> (usize, Option<io::Error>) {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         let mut done = 0;
+        // The path MTU, asked at most once per call.
+        let mut probed = None;
         while done < payloads.len() {
             let rest = &payloads[done..];
             let seg = rest[0].len();
-            let fits = seg > 0 && seg <= GSO_MAX_BYTES;
-            let run = if fits && !GSO_BROKEN.load(std::sync::atomic::Ordering::Relaxed) {
-                let limit = GSO_MAX_SEGMENTS.min(GSO_MAX_BYTES / seg.max(1));
+            let fits = !gso.off
+                && seg > 0
+                && seg <= GSO_MAX_BYTES
+                && seg <= gso.max_seg
+                && rest.len() >= 2
+                && rest[1].len() <= seg
+                && seg <= segment_limit(sock, dest, seg, &mut probed);
+            let run = if fits {
+                let limit = GSO_MAX_SEGMENTS.min(GSO_MAX_BYTES / seg);
                 let mut k = 0;
                 while k < rest.len() && k < limit && rest[k].len() == seg {
                     k += 1;
@@ -551,17 +600,21 @@ pub fn send_batch(sock: &Socket, payloads: &[&[u8]], dest: &SockAddr) -> (usize,
             };
             let r = if run >= 2 {
                 match send_gso(sock, &rest[..run], seg, dest) {
-                    Err(e)
-                        if matches!(
-                            e.raw_os_error(),
-                            Some(libc::EIO | libc::EINVAL | libc::ENOPROTOOPT)
-                        ) =>
-                    {
-                        // No GSO here (device or kernel): never try again.
-                        GSO_BROKEN.store(true, std::sync::atomic::Ordering::Relaxed);
-                        continue;
-                    }
-                    r => r.map(|_| run),
+                    Err(e) => match e.raw_os_error() {
+                        // This size is too large for the path (EINVAL on
+                        // kernels before 5.x): send it without GSO.
+                        Some(libc::EMSGSIZE | libc::EINVAL) => {
+                            gso.max_seg = seg - 1;
+                            continue;
+                        }
+                        // No GSO on this socket's route or kernel.
+                        Some(libc::EIO | libc::ENOPROTOOPT | libc::EOPNOTSUPP) => {
+                            gso.off = true;
+                            continue;
+                        }
+                        _ => Err(e),
+                    },
+                    Ok(_) => Ok(run),
                 }
             } else {
                 send_mmsg(sock, &rest[..rest.len().min(1024)], dest)
@@ -577,6 +630,7 @@ pub fn send_batch(sock: &Socket, payloads: &[&[u8]], dest: &SockAddr) -> (usize,
     }
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     {
+        let _ = gso;
         for (i, p) in payloads.iter().enumerate() {
             if let Err(e) = sock.send_to(p, dest) {
                 return (i, Some(e));

@@ -9,7 +9,7 @@ use std::os::windows::io::AsRawSocket;
 use socket2::Socket;
 use windows_sys::Win32::Networking::WinSock as ws;
 
-use super::{ErrClass as Class, IfAddr, IfInfo, LinkFlags, LinkKind, SendMeta};
+use super::{ErrClass as Class, GsoState, IfAddr, IfInfo, LinkFlags, LinkKind, SendMeta};
 use crate::batch::{Meta, Ring, SLOT_BYTES};
 
 /// A raw socket handle as the OS names it.
@@ -249,7 +249,12 @@ pub fn lookup(name: &str) -> io::Result<Vec<std::net::IpAddr>> {
 }
 
 /// A plain send loop (no sendmmsg/GSO on Windows yet).
-pub fn send_batch(sock: &Socket, payloads: &[&[u8]], dest: &socket2::SockAddr) -> (usize, Option<io::Error>) {
+pub fn send_batch(
+    sock: &Socket,
+    payloads: &[&[u8]],
+    dest: &socket2::SockAddr,
+    _gso: &mut GsoState,
+) -> (usize, Option<io::Error>) {
     for (i, p) in payloads.iter().enumerate() {
         if let Err(e) = sock.send_to(p, dest) {
             return (i, Some(e));
