@@ -4,6 +4,7 @@
 
 use std::ffi::CStr;
 use std::io;
+#[cfg(any(target_os = "linux", target_os = "android"))]
 use std::mem::MaybeUninit;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 

@@ -24,6 +24,18 @@ mod windows;
 #[cfg(windows)]
 pub use windows::*;
 
+/// Run a system call again while a signal interrupts it (EINTR); any other
+/// result is returned. Callers that must let Python see the signal first
+/// (waits) handle EINTR themselves.
+pub fn retry<T>(mut call: impl FnMut() -> std::io::Result<T>) -> std::io::Result<T> {
+    loop {
+        match call() {
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            r => return r,
+        }
+    }
+}
+
 /// What the kernel said about one received datagram besides its bytes,
 /// decoded from its control messages. Anything the kernel did not send, or
 /// cut off for lack of room, is unknown (`None`, -1, 0).

@@ -97,10 +97,6 @@ fn set_int(sock: &Socket, level: libc::c_int, name: libc::c_int, value: libc::c_
     }
 }
 
-pub fn get_int(sock: &Socket, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
-    get_int_raw(sock.as_raw_fd(), level, name)
-}
-
 fn get_int_raw(fd: Raw, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
     let mut value: libc::c_int = 0;
     let mut len = size_of::<libc::c_int>() as libc::socklen_t;
@@ -114,6 +110,25 @@ fn get_int_raw(fd: Raw, level: libc::c_int, name: libc::c_int) -> io::Result<lib
         value &= 0xff;
     }
     Ok(value)
+}
+
+/// The kernel's path MTU estimate (IP_MTU / IPV6_MTU, by the socket's
+/// family); Linux only, and only on a connected socket (ENOTCONN otherwise).
+pub fn path_mtu(sock: &Socket, v6_socket: bool) -> io::Result<i32> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let (level, name) = if v6_socket {
+            (libc::IPPROTO_IPV6, libc::IPV6_MTU)
+        } else {
+            (libc::IPPROTO_IP, libc::IP_MTU)
+        };
+        get_int_raw(sock.as_raw_fd(), level, name)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = (sock, v6_socket);
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
 }
 
 /// Ask for the per-datagram metadata QNetworkDatagram reports, as Qt does at
@@ -441,17 +456,15 @@ pub fn send_ancillary(
     hdr.msg_iov = &mut iov;
     hdr.msg_iovlen = 1;
     ctrl.attach(&mut hdr);
-    loop {
+    super::retry(|| {
         // SAFETY: hdr points at iov, dest and ctrl, all alive for the call.
         let r = unsafe { libc::sendmsg(sock.as_raw_fd(), &hdr, 0) };
         if r >= 0 {
-            return Ok(r as usize);
+            Ok(r as usize)
+        } else {
+            Err(io::Error::last_os_error())
         }
-        let e = io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINTR) {
-            return Err(e);
-        }
-    }
+    })
 }
 
 /// Register `fd` with a reactor for readable events.
@@ -546,12 +559,7 @@ fn segment_limit(sock: &Socket, dest: &SockAddr, seg: usize, probed: &mut Option
         return GSO_MAX_BYTES;
     }
     *probed.get_or_insert_with(|| {
-        let mtu = if v4_socket {
-            get_int(sock, libc::IPPROTO_IP, libc::IP_MTU)
-        } else {
-            get_int(sock, libc::IPPROTO_IPV6, libc::IPV6_MTU)
-        };
-        match mtu {
+        match path_mtu(sock, !v4_socket) {
             Ok(m) if m > 0 => (m as usize).saturating_sub(headers),
             _ => GSO_MAX_BYTES, // ENOTCONN: no path yet; see above
         }

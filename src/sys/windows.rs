@@ -91,6 +91,16 @@ pub fn get_int(sock: &Socket, level: i32, name: i32) -> io::Result<i32> {
     }
 }
 
+/// The path MTU estimate (IP_MTU / IPV6_MTU, Windows 10 1703+) of a
+/// connected socket.
+pub fn path_mtu(sock: &Socket, v6_socket: bool) -> io::Result<i32> {
+    if v6_socket {
+        get_int(sock, ws::IPPROTO_IPV6, ws::IPV6_MTU)
+    } else {
+        get_int(sock, ws::IPPROTO_IP, ws::IP_MTU)
+    }
+}
+
 pub fn enable_recv_info(_sock: &Socket, _v6_family: bool) {}
 
 pub fn set_recv_info(_sock: &Socket, _v6_family: bool, _on: bool) {}
@@ -213,10 +223,10 @@ pub fn send_ancillary(
     _v6: bool,
     _meta: &SendMeta,
 ) -> io::Result<usize> {
-    match dest {
+    super::retry(|| match dest {
         Some(d) => sock.send_to(data, d),
         None => sock.send(data),
-    }
+    })
 }
 
 /// mio registers only its own socket types on Windows; the reactor does not
