@@ -120,8 +120,13 @@ impl Ring {
     }
 
     /// Forget everything held (close/abort): the data was the socket's, and
-    /// a closed socket has no pending datagrams.
+    /// a closed socket has no pending datagrams. The slots are released too:
+    /// a closed socket may live on until the cyclic GC finds it (a bound
+    /// method of its owner as a slot), and glibc serves a 4 MiB calloc from
+    /// the heap, every page touched, once one such block has been freed, so
+    /// kept slots cost their full size in RSS.
     pub fn clear(&mut self) {
+        self.data = Vec::new();
         self.metas.clear();
         self.head = 0;
     }

@@ -35,11 +35,13 @@ impl QAbstractSocket {
         }
         let mut ev = Events::new();
         let mut err = None;
-        lock(&self.core).take_many(max, &mut ev, |b, _| match out.append(PyBytes::new(py, b)) {
-            Ok(()) => true,
-            Err(e) => {
-                err = Some(e);
-                false
+        lock(&self.core).take_many(max, &mut ev, |b, _| {
+            match out.append(crate::payload::new(py, b)) {
+                Ok(()) => true,
+                Err(e) => {
+                    err = Some(e);
+                    false
+                }
             }
         });
         if let Some(e) = err {
@@ -59,7 +61,7 @@ impl QAbstractSocket {
         if lock(&self.core).is_valid() {
             lock(&self.core).take_many(max, &mut ev, |b, m| {
                 let (addr, port) = sender_of(m);
-                raw.push((PyBytes::new(py, b), addr, port));
+                raw.push((crate::payload::new(py, b), addr, port));
                 true
             });
         }
@@ -82,7 +84,7 @@ impl QAbstractSocket {
             let mut c = lock(&self.core);
             let local_port = c.local_port;
             c.take_many(max, &mut ev, |b, m| {
-                let d = QNetworkDatagram::received(PyBytes::new(py, b).unbind(), m, local_port);
+                let d = QNetworkDatagram::received(crate::payload::new(py, b).unbind(), m, local_port);
                 out.push(d);
                 true
             });

@@ -57,7 +57,7 @@ impl QAbstractSocket {
     /// Take the next datagram's bytes (cut to `max`), or None.
     fn next_bytes<'py>(&self, py: Python<'py>, max: Option<usize>) -> PyResult<Option<Bound<'py, PyBytes>>> {
         let mut ev = Events::new();
-        let got = lock(&self.core).take(max, &mut ev, |b, _| PyBytes::new(py, b));
+        let got = lock(&self.core).take(max, &mut ev, |b, _| crate::payload::new(py, b));
         self.emit(py, ev)?;
         Ok(got)
     }
@@ -216,17 +216,17 @@ impl QAbstractSocket {
             )));
         }
         if !self.readable(py, "read") {
-            return Ok(PyBytes::new(py, b""));
+            return Ok(crate::payload::empty(py));
         }
         Ok(self
             .next_bytes(py, Some(maxlen as usize))?
-            .unwrap_or_else(|| PyBytes::new(py, b"")))
+            .unwrap_or_else(|| crate::payload::empty(py)))
     }
 
     /// Every pending datagram, concatenated (Qt's readAll on UDP).
     fn readAll<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         if !self.readable(py, "read") {
-            return Ok(PyBytes::new(py, b""));
+            return Ok(crate::payload::empty(py));
         }
         let mut out = Vec::new();
         let mut ev = Events::new();
@@ -235,7 +235,7 @@ impl QAbstractSocket {
             while c.take(None, &mut ev, |b, _| out.extend_from_slice(b)).is_some() {}
         }
         self.emit(py, ev)?;
-        Ok(PyBytes::new(py, &out))
+        Ok(crate::payload::new(py, &out))
     }
 
     /// A line from the next datagram: up to and including its first '\n'
@@ -249,16 +249,16 @@ impl QAbstractSocket {
             )));
         }
         if !self.readable(py, "readLine") {
-            return Ok(PyBytes::new(py, b""));
+            return Ok(crate::payload::empty(py));
         }
         let mut ev = Events::new();
         let got = lock(&self.core).take(None, &mut ev, |b, _| {
             let end = b.iter().position(|&c| c == b'\n').map_or(b.len(), |i| i + 1);
             let end = if maxlen > 0 { end.min(maxlen as usize) } else { end };
-            PyBytes::new(py, &b[..end])
+            crate::payload::new(py, &b[..end])
         });
         self.emit(py, ev)?;
-        Ok(got.unwrap_or_else(|| PyBytes::new(py, b"")))
+        Ok(got.unwrap_or_else(|| crate::payload::empty(py)))
     }
 
     /// Whether the next datagram holds a complete line.
@@ -280,16 +280,16 @@ impl QAbstractSocket {
             )));
         }
         if !self.readable(py, "peek") {
-            return Ok(PyBytes::new(py, b""));
+            return Ok(crate::payload::empty(py));
         }
         let mut ev = Events::new();
         let r = {
             let mut c = lock(&self.core);
             if c.fill(&mut ev) {
                 let b = c.ring.front_bytes();
-                PyBytes::new(py, &b[..b.len().min(maxlen as usize)])
+                crate::payload::new(py, &b[..b.len().min(maxlen as usize)])
             } else {
-                PyBytes::new(py, b"")
+                crate::payload::empty(py)
             }
         };
         self.emit(py, ev)?;

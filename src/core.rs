@@ -5,6 +5,7 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
@@ -58,8 +59,32 @@ pub type Events = smallvec::SmallVec<[Event; 4]>;
 /// and sender address): the plain record `sys` sends them from.
 pub use crate::sys::SendMeta as Ancillary;
 
+/// Qt's readyRead rule over edge-triggered readiness, kept in one place.
+///
+/// epoll (edge-triggered) reports an arrival once, so readiness is kept as
+/// state (as tokio's ScheduledIo does): every edge sets `may_have_data`,
+/// also while readyRead is suppressed, and only a receive that drained the
+/// kernel queue clears it. Qt's rule is then (QAbstractSocketPrivate::
+/// canReadNotification / emitReadyRead, QUdpSocket::readDatagram):
+/// - emit when data is there and no emission is pending unread
+///   (`pending`, Qt's hasPendingData);
+/// - never from inside the socket's own readyRead emission (`emitting`,
+///   Qt's emittedReadyRead); a check that finds data then still marks it
+///   pending, as Qt does, so the socket stays silent until the next read;
+/// - any read clears `pending` and, if the ring or the kernel may still
+///   hold datagrams, asks the loop to look again (Qt re-enables its
+///   level-triggered notifier).
+#[derive(Default, Debug)]
+struct ReadNotify {
+    may_have_data: bool,
+    pending: bool,
+    emitting: bool,
+}
+
 pub struct Core {
-    pub sock: Option<Socket>,
+    /// Shared with threads blocked in waitForReadyRead, so the descriptor
+    /// stays theirs until they wake (close() wakes them with shutdown).
+    pub sock: Option<Arc<Socket>>,
     /// The socket's family is AF_INET6 (IPv6 or dual-stack).
     pub v6: bool,
     /// Qt's protocol of the socket: IPv4, IPv6 or AnyIP (dual-stack).
@@ -72,9 +97,8 @@ pub struct Core {
     pub peer_port: u16,
     pub peer_name: String,
     pub ring: Ring,
-    /// Qt's `hasPendingData`: readyRead was emitted and no datagram has been
-    /// read since, so readyRead is not emitted again (Qt's readyRead rule).
-    pub ready_read_pending: bool,
+    /// Qt's readyRead rule and the readiness it is applied to.
+    notify: ReadNotify,
     /// QIODevice open mode (NotOpen = 0, ReadWrite = 3).
     pub open_mode: i64,
     pub timestamps: bool,
@@ -114,7 +138,7 @@ impl Default for Core {
             peer_port: 0,
             peer_name: String::new(),
             ring: Ring::default(),
-            ready_read_pending: false,
+            notify: ReadNotify::default(),
             open_mode: 0,
             timestamps: false,
             drops: None,
@@ -172,7 +196,13 @@ impl Core {
     /// reused as soon as it is closed), then close, and drop what it held.
     pub fn drop_socket(&mut self) {
         self.reg = None;
-        self.sock = None;
+        if let Some(s) = self.sock.take() {
+            if Arc::strong_count(&s) > 1 {
+                // A thread waits in poll() on it: shutdown wakes it (Linux
+                // does so even for unconnected UDP), then it lets go.
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+        }
         self.ring.clear();
         self.gso = crate::sys::GsoState::default();
     }
@@ -196,7 +226,7 @@ impl Core {
         self.drop_socket();
         match create(protocol) {
             Ok((s, v6, proto)) => {
-                self.sock = Some(s);
+                self.sock = Some(Arc::new(s));
                 self.v6 = v6;
                 self.proto = proto;
                 true
@@ -256,7 +286,7 @@ impl Core {
         }
         self.fetch_local();
         // bind() does not open the QIODevice (openMode stays NotOpen).
-        self.ready_read_pending = false;
+        self.reset_notify();
         self.set_state(state::BOUND, ev);
         true
     }
@@ -280,11 +310,11 @@ impl Core {
         }
         let peer = sock.peer_addr().ok().and_then(|a| a.as_socket());
         self.drop_socket();
-        self.sock = Some(sock);
+        self.sock = Some(Arc::new(sock));
         self.v6 = v6;
         self.proto = proto;
         self.ring.clear();
-        self.ready_read_pending = false;
+        self.reset_notify();
         self.err = QtError::unknown();
         self.open_mode = open_mode;
         self.fetch_local();
@@ -340,7 +370,7 @@ impl Core {
                 match create(proto) {
                     Ok((s, v6, p)) => {
                         self.drop_socket();
-                        self.sock = Some(s);
+                        self.sock = Some(Arc::new(s));
                         self.v6 = v6;
                         self.proto = p;
                     }
@@ -362,7 +392,7 @@ impl Core {
                         scope: addr.scope.clone(),
                     };
                     self.peer_port = port;
-                    self.ready_read_pending = false;
+                    self.reset_notify();
                     self.set_state(state::CONNECTED, ev);
                     ev.push(Event::Connected);
                     return true;
@@ -512,13 +542,99 @@ impl Core {
             return true;
         }
         let Some(sock) = &self.sock else { return false };
+        // Only a receive that drained the kernel queue clears the bit; a
+        // full batch (or an error) leaves more possible.
+        self.notify.may_have_data = false;
         match self.ring.fill(sock) {
-            Ok(n) => n > 0,
+            Ok(n) => {
+                self.notify.may_have_data = self.ring.more;
+                if n > 0 && !self.notify.pending {
+                    // The datagrams left the kernel: epoll re-checks the
+                    // socket before it reports an edge and would drop this
+                    // one, so readyRead is asked for here (a probe such as
+                    // hasPendingDatagrams() must not swallow it; Qt peeks).
+                    self.request_recheck();
+                }
+                n > 0
+            }
             Err(e) => {
+                self.notify.may_have_data = true;
                 self.fail(from_io(Op::Receive, &e), ev);
                 false
             }
         }
+    }
+
+    /// A new socket layer (bind, adopt, connect): nothing is pending and the
+    /// kernel may already hold datagrams. `emitting` belongs to a readyRead
+    /// emission still on the stack and stays.
+    fn reset_notify(&mut self) {
+        self.notify.pending = false;
+        self.notify.may_have_data = true;
+    }
+
+    /// The reactor saw a readiness edge for this socket.
+    pub fn readiness_edge(&mut self) {
+        self.notify.may_have_data = true;
+    }
+
+    /// Qt's canReadNotification: the loop found the socket (maybe) readable.
+    /// Returns true when readyRead is to be emitted; the caller emits it
+    /// and then calls `ready_read_done`.
+    pub fn check_ready_read(&mut self, ev: &mut Events) -> bool {
+        if !matches!(self.state, state::BOUND | state::CONNECTED) || self.notify.pending {
+            return false;
+        }
+        if self.ring.is_empty() && !(self.notify.may_have_data && self.fill(ev)) {
+            return false;
+        }
+        self.begin_ready_read(ev)
+    }
+
+    /// Data is there: mark it pending and emit unless an emission is running.
+    fn begin_ready_read(&mut self, ev: &mut Events) -> bool {
+        self.notify.pending = true;
+        if self.notify.emitting {
+            return false;
+        }
+        self.notify.emitting = true;
+        ev.push(Event::ReadyRead);
+        true
+    }
+
+    /// The readyRead emission started by `check_ready_read` returned.
+    pub fn ready_read_done(&mut self) {
+        self.notify.emitting = false;
+    }
+
+    /// waitForReadyRead found the socket readable (`try_kernel`), or wants
+    /// to know whether the ring holds data: None if nothing is pending,
+    /// else Some(emit readyRead), as Qt's canReadNotification answers.
+    pub fn ready_for_wait(&mut self, try_kernel: bool, ev: &mut Events) -> Option<bool> {
+        if self.ring.is_empty() && !(try_kernel && self.fill(ev)) {
+            return None;
+        }
+        if self.notify.pending {
+            return Some(false);
+        }
+        Some(self.begin_ready_read(ev))
+    }
+
+    /// Qt's readDatagram: the next datagram cut to `max`, or None with
+    /// TemporaryError, unless the receive itself failed (an ICMP refusal
+    /// stays the socket's error, as in Qt).
+    pub fn read_datagram<R>(
+        &mut self,
+        max: usize,
+        ev: &mut Events,
+        f: impl FnOnce(&[u8], &Meta) -> R,
+    ) -> Option<R> {
+        let before = ev.len();
+        let r = self.take(Some(max), ev, f);
+        if r.is_none() && !ev[before..].iter().any(|e| matches!(e, Event::Error(_))) {
+            self.fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), ev);
+        }
+        r
     }
 
     /// Take the next datagram (Qt's readDatagram / receiveDatagram), with
@@ -540,8 +656,7 @@ impl Core {
         if let Some(d) = meta.drops {
             self.drops = Some(d);
         }
-        self.ready_read_pending = false;
-        self.rearm();
+        self.after_read();
         Some(out)
     }
 
@@ -573,20 +688,26 @@ impl Core {
 
     fn taken(&mut self, n: usize) -> usize {
         if n > 0 {
-            self.ready_read_pending = false;
-            self.rearm();
+            self.after_read();
         }
         n
     }
 
-    /// After a read: have the loop look again only if datagrams may still be
-    /// pending (some left in the ring, or the last refill was a full batch);
-    /// otherwise the next arrival brings its own readiness event.
-    fn rearm(&self) {
+    /// A read happened: readyRead may be emitted again (Qt's readDatagram
+    /// clears hasPendingData and re-enables the notifier). Have the loop look
+    /// again if datagrams may remain in the ring or the kernel; otherwise the
+    /// next arrival brings its own edge.
+    fn after_read(&mut self) {
+        self.notify.pending = false;
+        if !self.ring.is_empty() || self.notify.may_have_data {
+            self.request_recheck();
+        }
+    }
+
+    /// Have the loop run `check_ready_read` on its next pass (queued once).
+    fn request_recheck(&self) {
         if let Some(r) = &self.reg {
-            if !self.ring.is_empty() || self.ring.more {
-                r.rearm();
-            }
+            r.rearm();
         }
     }
 
@@ -657,7 +778,7 @@ impl Core {
         self.peer = HostAddr::default();
         self.peer_port = 0;
         self.peer_name.clear();
-        self.ready_read_pending = false;
+        self.notify.pending = false;
     }
 }
 

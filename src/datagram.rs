@@ -79,7 +79,7 @@ impl QNetworkDatagram {
 
     pub fn empty(py: Python<'_>) -> Self {
         QNetworkDatagram {
-            data: PyBytes::new(py, b"").unbind(),
+            data: crate::payload::empty(py).unbind(),
             sender: HostAddr::default(),
             sender_port: 0,
             dest: HostAddr::default(),
@@ -216,7 +216,7 @@ impl QNetworkDatagram {
         let mut r = QNetworkDatagram::empty(py);
         r.data = match payload {
             Some(p) => crate::buffer::to_pybytes(p, "payload")?.unbind(),
-            None => PyBytes::new(py, b"").unbind(),
+            None => crate::payload::empty(py).unbind(),
         };
         r.dest = self.sender.clone();
         r.dest_port = self.sender_port;
@@ -252,6 +252,11 @@ impl QNetworkDatagram {
     }
 
     fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+        // The collector may see a subclass instance whose base tp_new is
+        // still running: the field is then zeroed memory, a null pointer.
+        if self.data.as_ptr().is_null() {
+            return Ok(());
+        }
         visit.call(&self.data)
     }
 }

@@ -14,6 +14,22 @@ use crate::reactor::{current_py, Shared};
 /// Qt's QEventLoop::WaitForMoreEvents.
 const WAIT_FOR_MORE_EVENTS: i64 = 0x04;
 
+/// A loop runs only on the thread that created it. Qt's QEventLoop does not
+/// check (PySide6 6.12 hangs, processing another thread's dispatcher); this
+/// refusal follows QCoreApplication::exec's ("Must be called from the main
+/// thread": a warning and -1).
+const FOREIGN_EXEC: &str = "QEventLoop::exec: Must be called from the thread that created the loop";
+const FOREIGN_PROCESS: &str =
+    "QEventLoop::processEvents: Must be called from the thread that created the loop";
+
+/// Qt's `QEventLoop`: delivers signals (readyRead, timeouts, ...) on this
+/// thread. `exec()` waits with the GIL released (epoll/kqueue through mio)
+/// and dispatches until `quit()`/`exit(code)`; `processEvents()` runs one
+/// pass. A loop belongs to the thread that created it.
+///
+///     loop = QEventLoop()
+///     QTimer.singleShot(1000, loop.quit)
+///     loop.exec()   # 0
 #[pyclass(name = "QEventLoop", module = "qudp", subclass, frozen, weakref, dict)]
 pub struct QEventLoop {
     reactor: Arc<Shared>,
@@ -56,8 +72,12 @@ impl QEventLoop {
     #[pyo3(signature = (flags=None))]
     fn exec(&self, py: Python<'_>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<i64> {
         let _ = flags_of(flags)?;
+        if !self.reactor.on_owner_thread() {
+            crate::socket::qt_warning(py, FOREIGN_EXEC);
+            return Ok(-1);
+        }
         if self.running.swap(true, Ordering::AcqRel) {
-            crate::socket::qt_warning(py, "QEventLoop::exec: instance has already called exec()");
+            crate::warning::qt_warning(py, "QEventLoop::exec: instance has already called exec()");
             return Ok(-1);
         }
         // As in Qt, an exit() before exec() does not count.
@@ -89,6 +109,10 @@ impl QEventLoop {
         maxtime: Option<i64>,
     ) -> PyResult<bool> {
         let f = flags_of(flags)?;
+        if !self.reactor.on_owner_thread() {
+            crate::socket::qt_warning(py, FOREIGN_PROCESS);
+            return Ok(false);
+        }
         let wait_first = f & WAIT_FOR_MORE_EVENTS != 0;
         let start = Instant::now();
         let limit = maxtime.map(|m| Duration::from_millis(m.max(0) as u64));
@@ -114,10 +138,13 @@ impl QEventLoop {
         self.reactor.wake();
     }
 
+    /// Make `exec()` return 0 (Qt's quit = exit(0)); callable from any
+    /// thread or a signal handler: it wakes the poll.
     fn quit(&self) {
         self.exit(0);
     }
 
+    /// True while `exec()` runs.
     fn isRunning(&self) -> bool {
         self.running.load(Ordering::Acquire)
     }

@@ -11,17 +11,21 @@ mod bulk;
 mod connection;
 mod core;
 mod datagram;
+mod deadlines;
 mod enums;
 mod error;
 mod eventloop;
 mod interface;
 mod multicast;
 mod options;
+mod payload;
 mod reactor;
 mod signal;
 mod socket;
+mod sync;
 mod sys;
 mod timer;
+mod warning;
 
 use pyo3::prelude::*;
 
@@ -36,6 +40,8 @@ pub mod bench_api {
 
 #[pymodule]
 fn _qudp(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // The version lives in Cargo.toml only; pyproject.toml takes it from there.
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     enums::register(m)?;
     address::register(m)?;
     signal::register(m)?;

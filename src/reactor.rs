@@ -6,8 +6,7 @@
 //! after a read, and due timers. Sockets and timers are held weakly, so a
 //! collected object is never called back.
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -15,32 +14,52 @@ use std::time::{Duration, Instant};
 use pyo3::prelude::*;
 use pyo3::types::PyWeakrefReference;
 
-use crate::signal::lock;
+use crate::deadlines::Deadlines;
+use crate::sync::lock;
 
 const WAKER: mio::Token = mio::Token(0);
 
 /// What the reactor calls back: a socket or a timer, held weakly; or a
 /// single-shot callable, held until it has run.
 enum Target {
-    /// A socket, and its "queued for a re-check" flag (shared with Handle).
-    Socket(Py<PyWeakrefReference>, Arc<AtomicBool>),
-    Timer(Py<PyWeakrefReference>),
+    /// A socket, its "queued for a re-check" flag (shared with Handle) and
+    /// what to call when it is readable.
+    Socket(Py<PyWeakrefReference>, Arc<AtomicBool>, OnReadable),
+    /// A timer, held weakly, and what to call when it is due.
+    Timer(Py<PyWeakrefReference>, OnDue),
     Call(Py<PyAny>),
 }
+
+/// Called with the live socket object on a readiness edge (`true`) or a
+/// re-check after a read (`false`); returns how many callbacks ran. The
+/// binding supplies it, so the reactor knows nothing of socket classes.
+pub type OnReadable = fn(&Bound<'_, PyAny>, bool) -> PyResult<usize>;
+
+/// Called with the live timer object, its id and the deadline that came due;
+/// returns how many callbacks ran. Supplied by the binding.
+pub type OnDue = fn(&Bound<'_, PyAny>, u64, Instant) -> PyResult<usize>;
 
 /// Work handed to the loop thread from elsewhere (a finished host lookup).
 pub type Posted = Box<dyn FnOnce(Python<'_>) -> PyResult<()> + Send>;
 
 pub struct Shared {
     poll: Mutex<mio::Poll>,
+    /// The poll descriptor, kept outside the lock: a thread holding the GIL
+    /// may ask for it while another thread waits in `poll` (GIL released).
+    raw_fd: i64,
+    /// The thread that created this reactor: the only one that may run it.
+    owner: std::thread::ThreadId,
     posted: Mutex<Vec<Posted>>,
     registry: mio::Registry,
     waker: mio::Waker,
     targets: Mutex<HashMap<u64, Target>>,
     /// Sockets whose readyRead must be re-evaluated (a read happened).
     recheck: Mutex<Vec<u64>>,
-    /// (deadline, sequence, id): a min-heap; stale entries are skipped.
-    timers: Mutex<BinaryHeap<Reverse<(Instant, u64, u64)>>>,
+    /// Readiness edges a pass could not deliver (a slot raised
+    /// KeyboardInterrupt): epoll will not report them again.
+    edges: Mutex<Vec<u64>>,
+    /// When each timer and single-shot call is due.
+    timers: Mutex<Deadlines>,
     /// Set while a host loop (asyncio) drives this reactor: then anything
     /// that needs attention wakes the poll descriptor.
     hosted: AtomicBool,
@@ -70,13 +89,16 @@ pub fn current() -> std::io::Result<Arc<Shared>> {
         let registry = poll.registry().try_clone()?;
         let waker = mio::Waker::new(poll.registry(), WAKER)?;
         let s = Arc::new(Shared {
+            raw_fd: crate::sys::poll_raw(&poll),
+            owner: std::thread::current().id(),
             poll: Mutex::new(poll),
             posted: Mutex::new(Vec::new()),
             registry,
             waker,
             targets: Mutex::new(HashMap::new()),
             recheck: Mutex::new(Vec::new()),
-            timers: Mutex::new(BinaryHeap::new()),
+            edges: Mutex::new(Vec::new()),
+            timers: Mutex::new(Deadlines::default()),
             hosted: AtomicBool::new(false),
             next_id: AtomicU64::new(1),
         });
@@ -107,6 +129,11 @@ impl Handle {
 impl Drop for Handle {
     fn drop(&mut self) {
         let _ = crate::sys::deregister(&self.shared.registry, self.raw);
+        if self.queued.load(Ordering::Acquire) {
+            // Without a running loop the queue is never drained: a closed
+            // socket must not leave its entry behind.
+            lock(&self.shared.recheck).retain(|t| *t != self.token);
+        }
         let t = lock(&self.shared.targets).remove(&self.token);
         // Dropping a Py without the GIL is deferred by PyO3; fine here.
         drop(t);
@@ -141,7 +168,14 @@ impl Shared {
     }
 
     pub fn raw_fd(&self) -> i64 {
-        crate::sys::poll_raw(&lock(&self.poll))
+        self.raw_fd
+    }
+
+    /// Is the caller on the thread this reactor belongs to? Qt's objects
+    /// have thread affinity; running or arming a reactor from elsewhere
+    /// would race its owner.
+    pub fn on_owner_thread(&self) -> bool {
+        std::thread::current().id() == self.owner
     }
 
     /// Register a socket for readable events. The socket is held weakly.
@@ -149,11 +183,12 @@ impl Shared {
         self: &Arc<Self>,
         raw: crate::sys::Raw,
         weak: Py<PyWeakrefReference>,
+        on_readable: OnReadable,
     ) -> std::io::Result<Handle> {
         let token = self.new_id();
         crate::sys::register(&self.registry, raw, mio::Token(token as usize))?;
         let queued = Arc::new(AtomicBool::new(false));
-        lock(&self.targets).insert(token, Target::Socket(weak, queued.clone()));
+        lock(&self.targets).insert(token, Target::Socket(weak, queued.clone(), on_readable));
         let h = Handle {
             shared: self.clone(),
             token,
@@ -166,8 +201,8 @@ impl Shared {
     }
 
     /// Schedule timer `id` (a QTimer, held weakly) at `deadline`.
-    pub fn schedule_timer(&self, id: u64, weak: Py<PyWeakrefReference>, deadline: Instant) {
-        lock(&self.targets).insert(id, Target::Timer(weak));
+    pub fn schedule_timer(&self, id: u64, weak: Py<PyWeakrefReference>, deadline: Instant, on_due: OnDue) {
+        lock(&self.targets).insert(id, Target::Timer(weak, on_due));
         self.push_deadline(id, deadline);
     }
 
@@ -178,13 +213,14 @@ impl Shared {
         self.push_deadline(id, deadline);
     }
 
-    fn push_deadline(&self, id: u64, deadline: Instant) {
-        let seq = self.new_id();
-        lock(&self.timers).push(Reverse((deadline, seq, id)));
+    /// (Re)schedule the timer or call `id`, whose target is registered.
+    pub fn push_deadline(&self, id: u64, deadline: Instant) {
+        lock(&self.timers).schedule(id, deadline);
         self.nudge();
     }
 
     pub fn cancel(&self, id: u64) {
+        lock(&self.timers).cancel(id);
         let t = lock(&self.targets).remove(&id);
         drop(t);
     }
@@ -196,18 +232,12 @@ impl Shared {
     /// How long the next wait may last: zero when work is queued, else
     /// until the earliest live timer, else `None` (no limit).
     pub fn next_timeout(&self) -> Option<Duration> {
-        if !lock(&self.recheck).is_empty() || !lock(&self.posted).is_empty() {
+        if !lock(&self.recheck).is_empty() || !lock(&self.posted).is_empty() || !lock(&self.edges).is_empty()
+        {
             return Some(Duration::ZERO);
         }
-        let targets = lock(&self.targets);
-        let mut timers = lock(&self.timers);
-        while let Some(Reverse((deadline, _, id))) = timers.peek() {
-            if targets.contains_key(id) {
-                return Some(deadline.saturating_duration_since(Instant::now()));
-            }
-            timers.pop();
-        }
-        None
+        let next = lock(&self.timers).next();
+        next.map(|d| d.saturating_duration_since(Instant::now()))
     }
 
     /// One pass: wait up to `timeout` (None: until something happens), then
@@ -228,37 +258,89 @@ impl Shared {
                     .collect::<Vec<u64>>()
             })
         });
-        let ready = match polled {
-            Ok(r) => r,
+        let mut ready = std::mem::take(&mut *lock(&self.edges));
+        match polled {
+            Ok(r) => ready.extend(r),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                py.check_signals()?;
-                Vec::new()
+                if let Err(err) = py.check_signals() {
+                    lock(&self.edges).extend(ready);
+                    return Err(err);
+                }
             }
-            Err(e) => return Err(io_err(e)),
-        };
+            Err(e) => {
+                lock(&self.edges).extend(ready);
+                return Err(io_err(e));
+            }
+        }
+        // A slot may raise KeyboardInterrupt or SystemExit, which ends the
+        // pass: each step below hands back what it had not handled yet, so
+        // the next pass does it (nothing is lost, nothing is done twice).
         let mut ran = 0;
-        let posted = std::mem::take(&mut *lock(&self.posted));
-        for f in posted {
+        let mut posted = std::mem::take(&mut *lock(&self.posted)).into_iter();
+        while let Some(f) = posted.next() {
             ran += 1;
-            f(py)?;
+            if let Err(e) = f(py) {
+                let mut queue = lock(&self.posted);
+                let newer = std::mem::take(&mut *queue);
+                queue.extend(posted);
+                queue.extend(newer);
+                return Err(e);
+            }
         }
-        for token in ready {
-            ran += self.dispatch(py, token)?;
-        }
+        ran += self.dispatch_all(py, ready, true)?;
         let again = std::mem::take(&mut *lock(&self.recheck));
-        for token in again {
-            ran += self.dispatch(py, token)?;
-        }
+        ran += self.dispatch_all(py, again, false)?;
         ran += self.fire_timers(py)?;
         Ok(ran)
     }
 
-    fn dispatch(&self, py: Python<'_>, token: u64) -> PyResult<usize> {
-        let weak = match lock(&self.targets).get(&token) {
-            Some(Target::Socket(w, queued)) => {
+    /// Dispatch socket `tokens` (readiness edges, or re-checks after a read)
+    /// in order; if one fails, the rest are handed back before the error
+    /// propagates, so the next pass still delivers them.
+    fn dispatch_all(&self, py: Python<'_>, tokens: Vec<u64>, edge: bool) -> PyResult<usize> {
+        let mut ran = 0;
+        let mut rest = tokens.into_iter();
+        while let Some(token) = rest.next() {
+            match self.dispatch(py, token, edge) {
+                Ok(n) => ran += n,
+                Err(e) => {
+                    self.requeue_sockets(rest, edge);
+                    return Err(e);
+                }
+            }
+        }
+        Ok(ran)
+    }
+
+    /// Hand sockets back to the next pass: edges keep being edges (epoll
+    /// will not report them again), re-checks go back to the re-check
+    /// queue. Tokens of closed sockets are ignored.
+    pub fn requeue_sockets(&self, tokens: impl IntoIterator<Item = u64>, edge: bool) {
+        let targets = lock(&self.targets);
+        if edge {
+            let mut edges = lock(&self.edges);
+            edges.extend(tokens.into_iter().filter(|t| targets.contains_key(t)));
+        } else {
+            let mut recheck = lock(&self.recheck);
+            for token in tokens {
+                if let Some(Target::Socket(_, queued, _)) = targets.get(&token) {
+                    if !queued.swap(true, Ordering::AcqRel) {
+                        recheck.push(token);
+                    }
+                }
+            }
+        }
+        drop(targets);
+        self.nudge();
+    }
+
+    /// Deliver an edge (`edge`) or a re-check to socket `token`.
+    fn dispatch(&self, py: Python<'_>, token: u64, edge: bool) -> PyResult<usize> {
+        let (weak, on_readable) = match lock(&self.targets).get(&token) {
+            Some(Target::Socket(w, queued, f)) => {
                 // From here on a new read must queue a new re-check.
                 queued.store(false, Ordering::Release);
-                w.clone_ref(py)
+                (w.clone_ref(py), *f)
             }
             _ => return Ok(0),
         };
@@ -266,55 +348,54 @@ impl Shared {
             self.cancel(token);
             return Ok(0);
         };
-        let sock = obj.cast::<crate::socket::QAbstractSocket>()?;
-        sock.get().on_readable(py)
+        on_readable(&obj, edge)
     }
 
+    /// Fire the timers due now, one at a time: each stays in the queue until
+    /// its turn, so a nested loop started by an earlier one (a modal dialog)
+    /// still fires it, as Qt does, and a slot that raises leaves the rest
+    /// for the next pass. A timer re-armed by its own slot waits a pass.
     fn fire_timers(&self, py: Python<'_>) -> PyResult<usize> {
         let now = Instant::now();
-        let mut due = Vec::new();
-        {
-            let mut timers = lock(&self.timers);
-            while let Some(Reverse((deadline, _, id))) = timers.peek().copied() {
-                if deadline > now {
-                    break;
-                }
-                timers.pop();
-                due.push((deadline, id));
-            }
-        }
+        let mark = lock(&self.timers).mark();
         let mut ran = 0;
-        for (deadline, id) in due {
-            let target = {
-                let mut targets = lock(&self.targets);
-                match targets.get(&id) {
-                    Some(Target::Timer(w)) => Some(Target::Timer(w.clone_ref(py))),
-                    Some(Target::Call(_)) => targets.remove(&id),
-                    _ => None,
-                }
+        loop {
+            let next = lock(&self.timers).take_one_due(now, mark);
+            let Some((deadline, id)) = next else {
+                return Ok(ran);
             };
-            match target {
-                Some(Target::Timer(w)) => {
-                    if let Some(obj) = w.bind(py).upgrade() {
-                        let timer = obj.cast::<crate::timer::QTimer>()?;
-                        ran += crate::timer::QTimer::fire(timer, id, deadline)?;
-                    } else {
-                        self.cancel(id);
-                    }
-                }
-                Some(Target::Call(c)) => {
-                    ran += 1;
-                    if let Err(e) = c.bind(py).call0() {
-                        if !e.is_instance_of::<pyo3::exceptions::PyException>(py) {
-                            return Err(e);
-                        }
-                        e.print(py);
-                    }
-                }
-                _ => {}
-            }
+            ran += self.fire_one(py, id, deadline)?;
         }
-        Ok(ran)
+    }
+
+    fn fire_one(&self, py: Python<'_>, id: u64, deadline: Instant) -> PyResult<usize> {
+        let target = {
+            let mut targets = lock(&self.targets);
+            match targets.get(&id) {
+                Some(Target::Timer(w, f)) => Some(Target::Timer(w.clone_ref(py), *f)),
+                Some(Target::Call(_)) => targets.remove(&id),
+                _ => None,
+            }
+        };
+        match target {
+            Some(Target::Timer(w, on_due)) => {
+                if let Some(obj) = w.bind(py).upgrade() {
+                    return on_due(&obj, id, deadline);
+                }
+                self.cancel(id);
+            }
+            Some(Target::Call(c)) => {
+                if let Err(e) = c.bind(py).call0() {
+                    if !e.is_instance_of::<pyo3::exceptions::PyException>(py) {
+                        return Err(e);
+                    }
+                    e.print(py);
+                }
+                return Ok(1);
+            }
+            _ => {}
+        }
+        Ok(0)
     }
 }
 
@@ -335,6 +416,13 @@ fn _reactor_pass(py: Python<'_>) -> PyResult<Option<f64>> {
     Ok(r.next_timeout().map(|d| d.as_secs_f64()))
 }
 
+/// `_qudp._reactor_timer_entries()`: entries in this thread's timer heap,
+/// live or stale (a test checks that restarts do not make it grow).
+#[pyfunction]
+fn _reactor_timer_entries() -> PyResult<usize> {
+    Ok(lock(&current_py()?.timers).entries())
+}
+
 /// `_qudp._reactor_hosted(on)`: a host loop starts or stops driving us.
 #[pyfunction]
 fn _reactor_hosted(on: bool) -> PyResult<()> {
@@ -345,5 +433,6 @@ fn _reactor_hosted(on: bool) -> PyResult<()> {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_reactor_fd, m)?)?;
     m.add_function(wrap_pyfunction!(_reactor_pass, m)?)?;
+    m.add_function(wrap_pyfunction!(_reactor_timer_entries, m)?)?;
     m.add_function(wrap_pyfunction!(_reactor_hosted, m)?)
 }

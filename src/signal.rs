@@ -6,6 +6,10 @@
 //! weakly). An exception in a slot goes to sys.excepthook (the traceback is
 //! printed) and the remaining slots still run; only KeyboardInterrupt and
 //! SystemExit propagate.
+//!
+//! No Python code (a slot, `__eq__`, `__del__`, `repr`) ever runs while the
+//! slot list is locked: slots are cloned out to call or compare them, and
+//! removed slots are moved out and dropped after the lock is released.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -15,11 +19,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyTuple, PyWeakrefReference};
 use pyo3::{PyTraverseError, PyVisit};
 
-/// Lock a mutex whose guarded data stays consistent even if a panic
-/// unwound through a previous holder (we never leave it half-updated).
-pub fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
-}
+pub use crate::sync::lock;
 
 enum Target {
     Callable(Py<PyAny>),
@@ -28,6 +28,18 @@ enum Target {
         receiver: Py<PyWeakrefReference>,
         func: Py<PyAny>,
     },
+}
+
+impl Target {
+    fn clone_ref(&self, py: Python<'_>) -> Target {
+        match self {
+            Target::Callable(c) => Target::Callable(c.clone_ref(py)),
+            Target::Method { receiver, func } => Target::Method {
+                receiver: receiver.clone_ref(py),
+                func: func.clone_ref(py),
+            },
+        }
+    }
 }
 
 struct Slot {
@@ -42,6 +54,10 @@ type Snapshot = (u64, Py<PyAny>, Option<Py<PyAny>>, usize);
 
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
+/// A Qt signal bound to one object: `connect(slot)` (slots run in
+/// connection order and may take fewer arguments than the signal carries;
+/// bound methods are held weakly), `disconnect(slot=None)`, `emit(*args)`.
+/// An exception in a slot is reported on stderr and the other slots run.
 #[pyclass(module = "qudp", frozen, weakref)]
 pub struct Signal {
     name: &'static str,
@@ -200,9 +216,43 @@ impl Signal {
             }
         }
         if !dead.is_empty() {
-            lock(&self.slots).retain(|s| !dead.contains(&s.id));
+            // Dropped after the lock is released: a slot's destructor may
+            // run Python code that connects or disconnects.
+            let gone = self.take_where(|s| dead.contains(&s.id));
+            drop(gone);
         }
         Ok(())
+    }
+
+    /// Remove the slots `pred` selects and hand them back, so the caller
+    /// drops them (and runs their destructors) outside the lock.
+    fn take_where(&self, pred: impl Fn(&Slot) -> bool) -> Vec<Slot> {
+        let mut slots = lock(&self.slots);
+        let (gone, kept): (Vec<Slot>, Vec<Slot>) =
+            std::mem::take(&mut *slots).into_iter().partition(|s| pred(s));
+        *slots = kept;
+        gone
+    }
+
+    /// The connection `disconnect(slot)` removes: the most recent one whose
+    /// target equals `slot` (PySide's choice). Comparing runs Python
+    /// (`__eq__`), so it works on a snapshot taken under the lock and
+    /// removes by id afterwards; a candidate that vanished meanwhile is
+    /// skipped.
+    fn take_matching(&self, py: Python<'_>, slot: &Bound<'_, PyAny>) -> Option<Slot> {
+        let candidates: Vec<(u64, Target)> = lock(&self.slots)
+            .iter()
+            .map(|s| (s.id, s.target.clone_ref(py)))
+            .collect();
+        for (id, target) in candidates.iter().rev() {
+            if matches(target, slot) {
+                let mut gone = self.take_where(|s| s.id == *id);
+                if let Some(s) = gone.pop() {
+                    return Some(s);
+                }
+            }
+        }
+        None
     }
 }
 
@@ -241,31 +291,27 @@ impl Signal {
     /// connected returns False with a RuntimeWarning.
     #[pyo3(signature = (slot=None))]
     fn disconnect(&self, py: Python<'_>, slot: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
-        let removed = {
-            let mut slots = lock(&self.slots);
-            match slot {
-                None => {
-                    let n = slots.len();
-                    slots.clear();
-                    n > 0
-                }
-                Some(s) => {
-                    let pos = if let Ok(c) = s.cast::<Connection>() {
-                        let id = c.get().id;
-                        slots.iter().position(|x| x.id == id)
-                    } else {
-                        let target = s
-                            .cast::<Signal>()
-                            .ok()
-                            .and_then(|sig| sig.getattr("emit").ok())
-                            .unwrap_or_else(|| s.clone());
-                        // PySide drops the most recent matching connection.
-                        slots.iter().rposition(|x| matches(&x.target, &target))
-                    };
-                    pos.map(|i| slots.remove(i)).is_some()
+        // Removed slots are moved out of the lock and dropped here, after
+        // it is released: their destructors may run Python code that uses
+        // this signal.
+        let gone: Vec<Slot> = match slot {
+            None => std::mem::take(&mut *lock(&self.slots)),
+            Some(s) => {
+                if let Ok(c) = s.cast::<Connection>() {
+                    let id = c.get().id;
+                    self.take_where(|x| x.id == id)
+                } else {
+                    let target = s
+                        .cast::<Signal>()
+                        .ok()
+                        .and_then(|sig| sig.getattr("emit").ok())
+                        .unwrap_or_else(|| s.clone());
+                    self.take_matching(py, &target).into_iter().collect()
                 }
             }
         };
+        let removed = !gone.is_empty();
+        drop(gone);
         if !removed {
             let what = match slot {
                 Some(s) => s.repr()?.to_string(),

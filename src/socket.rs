@@ -21,17 +21,7 @@ use crate::signal::{lock, Signal};
 
 const UDP_SOCKET: i64 = 1;
 
-/// Qt's warnings (qWarning) go to stderr as bare lines, as under PySide.
-pub fn qt_warning(py: Python<'_>, text: &str) {
-    let line = format!("{text}\n");
-    let written = py
-        .import("sys")
-        .and_then(|sys| sys.getattr("stderr"))
-        .and_then(|err| err.call_method1("write", (line,)));
-    if written.is_err() {
-        eprintln!("{text}");
-    }
-}
+pub use crate::warning::qt_warning;
 
 macro_rules! signals {
     ($($field:ident => $getter:ident, $sig:literal, $n:literal;)*) => {
@@ -80,6 +70,10 @@ signals! {
 /// subclass either.
 #[pyclass(name = "QAbstractSocket", module = "qudp", subclass, frozen, weakref, dict)]
 pub struct QAbstractSocket {
+    /// True once the Rust fields exist. The collector may traverse the
+    /// object while its base's tp_new still runs (a Python subclass's dict
+    /// is allocated there), when this memory is still zeroed.
+    constructed: bool,
     pub core: Mutex<Core>,
     socket_type: i64,
     signals: Signals,
@@ -132,6 +126,7 @@ fn int_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
 impl QAbstractSocket {
     fn new_socket(socket_type: i64) -> Self {
         QAbstractSocket {
+            constructed: true,
             core: Mutex::new(Core::default()),
             socket_type,
             signals: Signals::default(),
@@ -257,32 +252,37 @@ impl QAbstractSocket {
         let reactor = crate::reactor::current_py()?;
         // Where the OS cannot register the socket (Windows for now), the
         // socket still works through waitForReadyRead.
-        if let Ok(handle) = reactor.register_socket(raw, weak) {
+        if let Ok(handle) = reactor.register_socket(raw, weak, Self::readable_callback) {
             let mut c = lock(&me.core);
-            if c.reg.is_none() && c.sock.as_ref().map(crate::sys::raw) == Some(raw) {
+            if c.reg.is_none() && c.sock.as_deref().map(crate::sys::raw) == Some(raw) {
                 c.reg = Some(handle);
             }
         }
         Ok(())
     }
 
-    /// The reactor saw the socket readable (or a read re-armed it): emit
-    /// readyRead unless it was emitted and nothing has been read since.
-    pub fn on_readable(&self, py: Python<'_>) -> PyResult<usize> {
+    /// The reactor's callback (it holds sockets weakly, as plain objects).
+    fn readable_callback(obj: &Bound<'_, PyAny>, edge: bool) -> PyResult<usize> {
+        obj.cast::<QAbstractSocket>()?.get().on_readable(obj.py(), edge)
+    }
+
+    /// The reactor saw a readiness edge (`edge`) or re-checks after a read:
+    /// emit readyRead as Qt's rule says (Core::check_ready_read).
+    pub fn on_readable(&self, py: Python<'_>, edge: bool) -> PyResult<usize> {
         let mut ev = Events::new();
-        {
+        let emitting = {
             let mut c = lock(&self.core);
-            if !matches!(c.state, state::BOUND | state::CONNECTED) || c.ready_read_pending {
-                return Ok(0);
+            if edge {
+                c.readiness_edge();
             }
-            if c.fill(&mut ev) {
-                c.ready_read_pending = true;
-                ev.push(Event::ReadyRead);
-            }
-        }
+            c.check_ready_read(&mut ev)
+        };
         let n = ev.len();
-        self.emit(py, ev)?;
-        Ok(n)
+        let r = self.emit(py, ev);
+        if emitting {
+            lock(&self.core).ready_read_done();
+        }
+        r.map(|_| n)
     }
 
     fn do_bind(slf: &Bound<'_, Self>, addr: HostAddr, port: u16, mode: i64) -> PyResult<bool> {
@@ -333,7 +333,7 @@ impl QAbstractSocket {
             let mut c = lock(&self.core);
             let local_port = c.local_port;
             c.take(max, &mut ev, |bytes, meta| {
-                (PyBytes::new(py, bytes), meta.clone(), local_port)
+                (crate::payload::new(py, bytes), meta.clone(), local_port)
             })
         };
         Ok((got, ev))
@@ -578,7 +578,7 @@ impl QAbstractSocket {
             )));
         }
         let empty = || -> PyResult<Bound<'py, PyTuple>> {
-            (PyBytes::new(py, b""), QHostAddress::default(), 0u16).into_pyobject(py)
+            (crate::payload::empty(py), QHostAddress::default(), 0u16).into_pyobject(py)
         };
         // Fast path: one lock, the datagram straight from the ring.
         let mut ev = Events::new();
@@ -587,13 +587,9 @@ impl QAbstractSocket {
             if c.ring.is_empty() && !(c.is_valid() && matches!(c.state, state::BOUND | state::CONNECTED)) {
                 None
             } else {
-                let r = c.take(Some(maxlen as usize), &mut ev, |b, m| {
-                    (PyBytes::new(py, b), sender_of(m))
-                });
-                if r.is_none() {
-                    c.fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), &mut ev);
-                }
-                Some(r)
+                Some(c.read_datagram(maxlen as usize, &mut ev, |b, m| {
+                    (crate::payload::new(py, b), sender_of(m))
+                }))
             }
         };
         let Some(got) = got else {
@@ -664,13 +660,12 @@ impl QAbstractSocket {
         let got = crate::buffer::with_bytes_mut(buffer, "buffer", |out| {
             let mut c = lock(&self.core);
             let cap = out.len();
-            c.take(Some(cap), &mut ev, |bytes, meta| {
+            c.read_datagram(cap, &mut ev, |bytes, meta| {
                 out[..bytes.len()].copy_from_slice(bytes);
                 (bytes.len(), meta.clone())
             })
         })?;
         let Some((n, meta)) = got else {
-            lock(&self.core).fail(QtError::new(SocketError::Temporary, error::NO_DATAGRAM), &mut ev);
             self.emit(py, ev)?;
             return none();
         };
@@ -908,19 +903,20 @@ impl QAbstractSocket {
         let mut readable = false;
         loop {
             let mut ev = Events::new();
-            let fd = {
+            // The socket itself, not its number: close() on another thread
+            // then wakes this wait and the number cannot be reused under it.
+            let sock = {
                 let mut c = lock(&self.core);
                 if !matches!(c.state, state::BOUND | state::CONNECTED) {
                     return Ok(false);
                 }
-                if !c.ring.is_empty() || (readable && c.fill(&mut ev)) {
-                    if !c.ready_read_pending {
-                        c.ready_read_pending = true;
-                        ev.push(Event::ReadyRead);
-                    }
+                if let Some(emitting) = c.ready_for_wait(readable, &mut ev) {
                     drop(c);
-                    self.emit(py, ev)?;
-                    return Ok(true);
+                    let r = self.emit(py, ev);
+                    if emitting {
+                        lock(&self.core).ready_read_done();
+                    }
+                    return r.map(|_| true);
                 }
                 if !ev.is_empty() {
                     drop(c);
@@ -928,7 +924,7 @@ impl QAbstractSocket {
                     return Ok(false);
                 }
                 match &c.sock {
-                    Some(s) => crate::sys::raw(s),
+                    Some(s) => s.clone(),
                     None => return Ok(false),
                 }
             };
@@ -938,7 +934,8 @@ impl QAbstractSocket {
                 let left = Duration::from_millis(msecs as u64).saturating_sub(start.elapsed());
                 left.as_millis().min(i32::MAX as u128) as i32
             };
-            let ready = py.detach(|| crate::sys::poll_readable(fd, remaining));
+            let ready = py.detach(|| crate::sys::poll_readable(crate::sys::raw(&sock), remaining));
+            drop(sock);
             match ready {
                 Ok(true) => readable = true,
                 Ok(false) => {
@@ -1012,6 +1009,9 @@ impl QAbstractSocket {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if !self.constructed {
+            return Ok(()); // zeroed memory: a zeroed OnceLock reads as set
+        }
         self.signals.visit(&visit)?;
         if let Ok(p) = self.parent.try_lock() {
             if let Some(p) = p.as_ref() {

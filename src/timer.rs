@@ -1,6 +1,13 @@
 //! `QTimer`: single-shot and repeating timers on the thread's reactor, with
 //! a `timeout` signal; `QTimer.singleShot(msec, callable)`.
+//!
+//! A timer belongs to the thread that created it, as a QObject does: from
+//! any other thread, starting or stopping it is refused with Qt's warnings
+//! and leaves it inactive (Qt's QTimer drops its id when QObject::startTimer
+//! or killTimer refuses), so a foreign thread never arms a reactor whose
+//! owner is asleep in poll with an older deadline.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -19,20 +26,62 @@ struct State {
     deadline: Option<Instant>,
 }
 
+/// Qt's `QTimer`: emits `timeout()` after `interval()` ms, once
+/// (`setSingleShot(True)`) or repeatedly, from the loop of the thread that
+/// started it (a heap of deadlines in the reactor; the poll waits until the
+/// earliest). `QTimer.singleShot(ms, callable)` runs a callable once.
+///
+///     t = QTimer(); t.timeout.connect(tick); t.start(100)
 #[pyclass(name = "QTimer", module = "qudp", subclass, frozen, weakref, dict)]
 pub struct QTimer {
     state: Mutex<State>,
     reactor: Arc<Shared>,
     timeout: OnceLock<Py<Signal>>,
+    /// True once the fields are written. The collector can traverse the
+    /// object while `object_new` allocates its `__dict__`, before PyO3 has
+    /// written the fields: the memory is still zeroed then, and a zeroed
+    /// OnceLock reads as initialised (holding a null pointer).
+    built: AtomicBool,
 }
+
+/// QObject::startTimer's and killTimer's refusals (qobject.cpp).
+const START_REFUSED: &str = "QObject::startTimer: Timers cannot be started from another thread";
+const KILL_REFUSED: &str = "QObject::killTimer: Timers cannot be stopped from another thread";
 
 fn ms(v: i64) -> Duration {
     Duration::from_millis(v.max(0) as u64)
 }
 
 impl QTimer {
+    /// Off the owning thread: drop the live schedule as Qt's QTimer does
+    /// after a refused killTimer (warning once if it was active) and, when
+    /// `starting`, warn that the start is refused. True if refused.
+    fn refuse_foreign(&self, py: Python<'_>, starting: bool) -> bool {
+        if self.reactor.on_owner_thread() {
+            return false;
+        }
+        let was = {
+            let mut st = lock(&self.state);
+            st.deadline = None;
+            st.id.take()
+        };
+        if let Some(id) = was {
+            // Qt leaves the dispatcher's entry orphaned; cancelling it is
+            // the same to the program and frees it (a Mutex, any thread).
+            self.reactor.cancel(id);
+            crate::socket::qt_warning(py, KILL_REFUSED);
+        }
+        if starting {
+            crate::socket::qt_warning(py, START_REFUSED);
+        }
+        true
+    }
+
     fn schedule(slf: &Bound<'_, Self>, deadline: Instant) -> PyResult<()> {
         let me = slf.get();
+        if me.refuse_foreign(slf.py(), true) {
+            return Ok(());
+        }
         let id = me.reactor.timer_id();
         {
             let mut st = lock(&me.state);
@@ -43,12 +92,17 @@ impl QTimer {
             st.deadline = Some(deadline);
         }
         let weak = PyWeakrefReference::new(slf.as_any())?.unbind();
-        me.reactor.schedule_timer(id, weak, deadline);
+        me.reactor.schedule_timer(id, weak, deadline, Self::due_callback);
         Ok(())
     }
 
     /// Called by the reactor when schedule `id` is due.
-    pub fn fire(slf: &Bound<'_, Self>, id: u64, deadline: Instant) -> PyResult<usize> {
+    /// The reactor's callback (it holds timers weakly, as plain objects).
+    fn due_callback(obj: &Bound<'_, PyAny>, id: u64, deadline: Instant) -> PyResult<usize> {
+        Self::fire(obj.cast::<QTimer>()?, id, deadline)
+    }
+
+    fn fire(slf: &Bound<'_, Self>, id: u64, deadline: Instant) -> PyResult<usize> {
         let me = slf.get();
         let repeat = {
             let mut st = lock(&me.state);
@@ -76,8 +130,7 @@ impl QTimer {
             st.deadline = Some(next);
             drop(st);
             // Same id, new deadline: the reactor keeps its weak target.
-            me.reactor
-                .schedule_timer(id, PyWeakrefReference::new(slf.as_any())?.unbind(), next);
+            me.reactor.push_deadline(id, next);
         }
         if let Some(sig) = me.timeout.get() {
             sig.get().fire(slf.py(), &[])?;
@@ -101,6 +154,7 @@ impl QTimer {
             }),
             reactor: current_py()?,
             timeout: OnceLock::new(),
+            built: AtomicBool::new(true),
         })
     }
 
@@ -137,7 +191,12 @@ impl QTimer {
         Self::schedule(slf, Instant::now() + ms(interval))
     }
 
-    fn stop(&self) {
+    /// Stop the timer: no timeout() until it is started again (only from
+    /// the thread that started it, as Qt's killTimer).
+    fn stop(&self, py: Python<'_>) {
+        if self.refuse_foreign(py, false) {
+            return;
+        }
         let mut st = lock(&self.state);
         if let Some(id) = st.id.take() {
             self.reactor.cancel(id);
@@ -157,24 +216,31 @@ impl QTimer {
             st.interval_ms = msec;
             st.id.is_some()
         };
+        // Off the owning thread an inactive timer just takes the interval;
+        // an active one is refused in schedule (kill, then start), as in Qt.
         if active {
             Self::schedule(slf, Instant::now() + ms(msec))?;
         }
         Ok(())
     }
 
+    /// The timeout interval in milliseconds (0 by default).
     fn interval(&self) -> i64 {
         lock(&self.state).interval_ms
     }
 
+    /// Fire once per start() (True) or repeatedly (False, the default).
     fn setSingleShot(&self, singleShot: bool) {
         lock(&self.state).single_shot = singleShot;
     }
 
+    /// True if the timer fires once per start().
     fn isSingleShot(&self) -> bool {
         lock(&self.state).single_shot
     }
 
+    /// True while the timer is running (started and not stopped or, for a
+    /// single-shot timer, not yet fired).
     fn isActive(&self) -> bool {
         lock(&self.state).id.is_some()
     }
@@ -187,6 +253,7 @@ impl QTimer {
         }
     }
 
+    /// An id while active, -1 otherwise (as Qt's timerId()).
     fn timerId(&self) -> i64 {
         lock(&self.state).id.map_or(-1, |i| i as i64)
     }
@@ -236,6 +303,9 @@ impl QTimer {
     }
 
     fn __traverse__(&self, visit: PyVisit<'_>) -> Result<(), PyTraverseError> {
+        if !self.built.load(Ordering::Acquire) {
+            return Ok(());
+        }
         if let Some(s) = self.timeout.get() {
             visit.call(s)?;
         }

@@ -318,3 +318,26 @@ def test_receiver_example_runs() -> None:
     assert proc.returncode == 0
     lines = out.strip().splitlines()
     assert [line.split(" ", 1)[1] for line in lines] == ["hello", "world"]
+
+
+def test_timer_due_in_the_same_pass_fires_inside_a_nested_loop() -> None:
+    # Two timers are due at once; the first opens a nested loop (a modal
+    # dialog). Qt fires the second inside it, which here ends that loop.
+    outer = QEventLoop()
+    inner = QEventLoop()
+    codes: list[int] = []
+
+    def first() -> None:
+        safety = QTimer()
+        safety.setSingleShot(True)
+        safety.timeout.connect(lambda: inner.exit(9))
+        safety.start(2000)
+        codes.append(inner.exec())
+        outer.quit()
+
+    QTimer.singleShot(1, first)
+    QTimer.singleShot(2, lambda: inner.exit(3))
+    time.sleep(0.02)  # both are due before the loop starts
+    QTimer.singleShot(5000, outer.quit)
+    outer.exec()
+    assert codes == [3]

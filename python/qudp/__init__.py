@@ -40,6 +40,12 @@ from .enums import (
     SpecialAddress,
 )
 
+# `typing` is not imported at run time: `import qudp` stays cheap.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+del TYPE_CHECKING
+
 __all__ = [
     "Connection",
     "QAbstractSocket",
@@ -52,7 +58,7 @@ __all__ = [
     "QUdpSocket",
     "Signal",
 ]
-__version__ = "0.1.0"
+__version__: str = _qudp.__version__  # one place: Cargo.toml
 
 _qudp._register_enums(dict(_ALL_ENUMS))
 
@@ -94,7 +100,59 @@ for _name, _member in NetworkLayerProtocol.__members__.items():
     setattr(QHostAddress, _name, _member)
 del _name, _member
 
-# Awaitable receive on every socket (asyncio; see qudp.aio).
-from . import aio as _aio  # noqa: E402
 
-_aio._install(QAbstractSocket)
+def _timer_init(self: QTimer, parent: object | None = None) -> None:
+    # A parent owns its children in Qt. The reactor holds timers weakly, so
+    # the parent holds the timer, in the list QUdpSocket(parent) also uses.
+    self.__dict__["_qudp_parent"] = parent
+    if parent is not None:
+        try:
+            parent.__dict__.setdefault("_qudp_children", []).append(self)
+        except AttributeError:
+            pass  # an object without attributes cannot own it
+
+
+def _timer_parent(self: QTimer) -> object | None:
+    return self.__dict__.get("_qudp_parent")
+
+
+QTimer.__init__ = _timer_init  # type: ignore[method-assign]
+QTimer.parent = _timer_parent  # type: ignore[method-assign]
+
+
+# Awaitable receive on every socket. asyncio itself is imported on first
+# use (qudp.aio), so `import qudp` stays cheaper than `import asyncio`.
+def _receiveDatagramAsync(self: QAbstractSocket, maxSize: int = -1) -> Any:
+    """``await sock.receiveDatagramAsync()``: the next datagram (asyncio)."""
+    from .aio import receive_datagram
+
+    return receive_datagram(self, maxSize)
+
+
+def _datagrams(self: QAbstractSocket, maxSize: int = -1) -> Any:
+    """``async for d in sock.datagrams():`` every datagram until the socket closes."""
+    from .aio import datagrams
+
+    return datagrams(self, maxSize)
+
+
+_receiveDatagramAsync.__name__ = "receiveDatagramAsync"
+_datagrams.__name__ = "datagrams"
+QAbstractSocket.receiveDatagramAsync = _receiveDatagramAsync  # type: ignore[method-assign]
+QAbstractSocket.datagrams = _datagrams  # type: ignore[method-assign]
+
+
+def __getattr__(name: str) -> Any:
+    # `qudp.aio` without importing asyncio at `import qudp`.
+    if name == "aio":
+        import importlib
+
+        return importlib.import_module(".aio", __name__)
+    raise AttributeError(f"module 'qudp' has no attribute {name!r}")
+
+
+# A running Qt application (PySide6/PyQt6/PyQt5/PySide2, whichever the
+# program imported) drives qudp's signals and timers; see qudp.qthost.
+from . import qthost as _qthost  # noqa: E402
+
+_qthost._install()

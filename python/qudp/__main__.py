@@ -4,10 +4,12 @@ qudp demo                      a sender and a receiver on loopback
 qudp listen PORT [--bind ADDR] print each datagram with its sender (like nc -u -l)
 qudp send HOST PORT MESSAGE    send one datagram
 qudp interfaces                list interfaces and addresses, like `ip addr`
+qudp bench [--plot FILE]       qudp against Python's socket (and PySide6, uvloop) here
 qudp broadcast-sender          Qt's broadcast examples (examples/ has the
 qudp broadcast-receiver          same programs as standalone scripts)
 qudp multicast-sender          Qt's multicast examples: --group4/--group6,
 qudp multicast-receiver          --port, --ttl (sender), --iface, --source, --all
+qudp run SCRIPT [ARGS...]      run a PySide/PyQt script's UDP + QtCore use on qudp
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from . import QAbstractSocket, QHostAddress, QNetworkInterface, QUdpSocket
+from . import QAbstractSocket, QHostAddress, QNetworkInterface, QUdpSocket, __version__
 
 
 def _addr(text: str) -> QHostAddress:
@@ -255,6 +257,12 @@ def cmd_multicast_receiver(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from ._runhook import run
+
+    return run(args.script, args.args)
+
+
 def _examples(sub: Any) -> None:
     i = sub.add_parser("interfaces", help="list interfaces and addresses (like ip addr)")
     i.set_defaults(func=cmd_interfaces)
@@ -293,10 +301,22 @@ def _examples(sub: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    args_in = list(sys.argv[1:] if argv is None else argv)
+    if args_in[:1] == ["bench"]:
+        # Its own options and child processes (python -m qudp._bench).
+        from ._bench import main as bench_main
+
+        return bench_main(args_in[1:])
     p = argparse.ArgumentParser(
         prog="qudp", description="Qt's QUdpSocket for Python: command line."
     )
+    p.add_argument("--version", action="version", version=f"qudp {__version__}")
     sub = p.add_subparsers(dest="cmd", required=True)
+    sub.add_parser(
+        "bench",
+        add_help=False,
+        help="measure qudp against Python's socket (and PySide6, uvloop) here, ~20 s; --plot FILE",
+    )
     d = sub.add_parser("demo", help="send datagrams round loopback and summarise")
     d.add_argument("--count", type=int, default=1000, help="datagrams to send (default 1000)")
     d.set_defaults(func=cmd_demo)
@@ -314,6 +334,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     send.add_argument("message")
     send.set_defaults(func=cmd_send)
     _examples(sub)
+    run = sub.add_parser(
+        "run",
+        help="run a PySide6/PySide2/PySide/PyQt5/PyQt6 script on qudp, without Qt",
+        description="Run SCRIPT with its Qt imports (QtNetwork's UDP classes, QtCore) "
+        "answered by qudp and qudp.compat; sys.argv is [SCRIPT, ARGS...].",
+    )
+    run.add_argument("script")
+    run.add_argument("args", nargs=argparse.REMAINDER)
+    run.set_defaults(func=cmd_run)
     args = p.parse_args(argv)
     try:
         return int(args.func(args))

@@ -23,16 +23,21 @@ __all__ = [
     "QTimer",
     "QUdpSocket",
     "Signal",
+    "__version__",
     "_reactor_fd",
     "_reactor_hosted",
     "_reactor_pass",
+    "_reactor_timer_entries",
     "_register_enums",
 ]
+
+__version__: str
 
 def _register_enums(classes: dict[str, type]) -> None: ...
 def _reactor_fd() -> int: ...
 def _reactor_pass() -> float | None: ...
 def _reactor_hosted(on: bool) -> None: ...
+def _reactor_timer_entries() -> int: ...
 
 @final
 class Connection:
@@ -44,7 +49,9 @@ class Signal:
 
     def connect(
         self, slot: Callable[..., object] | Signal, type: object | None = None
-    ) -> Connection: ...
+    ) -> Connection:
+        """`type`: Qt.ConnectionType. A refused UniqueConnection returns a
+        false stand-in, as PySide6 returns an invalid connection."""
     def disconnect(
         self, slot: Callable[..., object] | Signal | Connection | None = None
     ) -> bool: ...
@@ -458,7 +465,9 @@ class QUdpSocket(QAbstractSocket):
 
 @disjoint_base
 class QTimer:
+    def __new__(cls, parent: object | None = None) -> Self: ...
     def __init__(self, parent: object | None = None) -> None: ...
+    def parent(self) -> object | None: ...
     @property
     def timeout(self) -> Signal: ...
     def start(self, msec: int | None = None) -> None: ...

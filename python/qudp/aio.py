@@ -118,20 +118,3 @@ async def datagrams(sock: QAbstractSocket, maxSize: int = -1) -> AsyncIterator[Q
             yield await receive_datagram(sock, maxSize)
         except ConnectionError:
             return
-
-
-def _install(cls: type) -> None:
-    # Awaitable forms as methods, named after asyncio's conventions.
-    def receiveDatagramAsync(self: QAbstractSocket, maxSize: int = -1) -> Any:
-        """``await sock.receiveDatagramAsync()``: the next datagram."""
-        return receive_datagram(self, maxSize)
-
-    def datagrams_method(
-        self: QAbstractSocket, maxSize: int = -1
-    ) -> AsyncIterator[QNetworkDatagram]:
-        """``async for d in sock.datagrams():`` until the socket closes."""
-        return datagrams(self, maxSize)
-
-    datagrams_method.__name__ = "datagrams"
-    cls.receiveDatagramAsync = receiveDatagramAsync  # type: ignore[attr-defined]
-    cls.datagrams = datagrams_method  # type: ignore[attr-defined]

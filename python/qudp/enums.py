@@ -16,6 +16,8 @@ def _nest(cls: type, owner: str) -> None:
 
 
 class SocketState(Enum):
+    """QAbstractSocket.SocketState: where the socket is in its life (state(), stateChanged)."""
+
     UnconnectedState = 0
     HostLookupState = 1
     ConnectingState = 2
@@ -26,6 +28,8 @@ class SocketState(Enum):
 
 
 class SocketError(Enum):
+    """QAbstractSocket.SocketError: what error() reports and errorOccurred carries."""
+
     ConnectionRefusedError = 0
     RemoteHostClosedError = 1
     HostNotFoundError = 2
@@ -53,6 +57,8 @@ class SocketError(Enum):
 
 
 class SocketOption(Enum):
+    """QAbstractSocket.SocketOption: options for setSocketOption()/socketOption()."""
+
     LowDelayOption = 0
     KeepAliveOption = 1
     MulticastTtlOption = 2
@@ -67,6 +73,10 @@ class SocketOption(Enum):
 
 
 class BindFlag(Flag):
+    """QAbstractSocket.BindFlag (BindMode): how bind() shares the address (mapped to SO_REUSEADDR /
+    SO_REUSEPORT / SO_EXCLUSIVEADDRUSE as Qt maps them).
+    """
+
     DefaultForPlatform = 0x0
     ShareAddress = 0x1
     DontShareAddress = 0x2
@@ -74,6 +84,10 @@ class BindFlag(Flag):
 
 
 class NetworkLayerProtocol(Enum):
+    """QAbstractSocket.NetworkLayerProtocol: IPv4, IPv6, or both (AnyIPProtocol, a dual-stack
+    socket).
+    """
+
     IPv4Protocol = 0
     IPv6Protocol = 1
     AnyIPProtocol = 2
@@ -81,6 +95,8 @@ class NetworkLayerProtocol(Enum):
 
 
 class SocketType(Enum):
+    """QAbstractSocket.SocketType: qudp implements UdpSocket."""
+
     TcpSocket = 0
     UdpSocket = 1
     SctpSocket = 2
@@ -88,11 +104,17 @@ class SocketType(Enum):
 
 
 class PauseMode(Flag):
+    """QAbstractSocket.PauseMode (PauseModes): Qt's pause modes; UDP never pauses."""
+
     PauseNever = 0x0
     PauseOnSslErrors = 0x1
 
 
 class OpenModeFlag(Flag):
+    """QIODevice.OpenModeFlag (OpenMode): how the QIODevice side is open (connectToHost opens
+    ReadWrite).
+    """
+
     NotOpen = 0x0
     ReadOnly = 0x1
     WriteOnly = 0x2
@@ -106,6 +128,8 @@ class OpenModeFlag(Flag):
 
 
 class SpecialAddress(Enum):
+    """QHostAddress.SpecialAddress: LocalHost, Broadcast, Any (dual-stack), AnyIPv4, ..."""
+
     Null = 0
     Broadcast = 1
     LocalHost = 2
@@ -116,6 +140,10 @@ class SpecialAddress(Enum):
 
 
 class ConversionModeFlag(Flag):
+    """QHostAddress.ConversionModeFlag (ConversionMode): how isEqual() compares IPv4 with IPv6
+    forms.
+    """
+
     StrictConversion = 0x0
     ConvertV4MappedToIPv4 = 0x1
     ConvertV4CompatToIPv4 = 0x2
@@ -125,6 +153,10 @@ class ConversionModeFlag(Flag):
 
 
 class InterfaceFlag(Flag):
+    """QNetworkInterface.InterfaceFlag (InterfaceFlags): IsUp, IsRunning, CanBroadcast, IsLoopBack,
+    ...
+    """
+
     IsUp = 0x1
     IsRunning = 0x2
     CanBroadcast = 0x4
@@ -134,6 +166,8 @@ class InterfaceFlag(Flag):
 
 
 class InterfaceType(Enum):
+    """QNetworkInterface.InterfaceType: the link type (Ethernet, Loopback, Wifi, ...)."""
+
     Unknown = 0
     Loopback = 1
     Virtual = 2
@@ -152,6 +186,8 @@ class InterfaceType(Enum):
 
 
 class ProcessEventsFlag(Flag):
+    """QEventLoop.ProcessEventsFlag (ProcessEventsFlags): flags for processEvents()."""
+
     AllEvents = 0x00
     ExcludeUserInputEvents = 0x01
     ExcludeSocketNotifiers = 0x02
