@@ -295,7 +295,9 @@ impl Core {
     /// validated) in `new_state`, opened with `open_mode`. Like Qt it sets
     /// non-blocking and SO_BROADCAST (not on IPv6) but no packet options,
     /// and resets the error to "Unknown error".
-    pub fn adopt(&mut self, sock: Socket, new_state: i64, open_mode: i64, ev: &mut Events) {
+    /// `sock` may be the socket's own, taken out by the caller: it is kept
+    /// as it is (never closed and reopened).
+    pub fn adopt(&mut self, sock: Arc<Socket>, new_state: i64, open_mode: i64, ev: &mut Events) {
         let _ = sock.set_nonblocking(true);
         let local = sock.local_addr().ok().and_then(|a| a.as_socket());
         let (v6, proto) = match local {
@@ -310,7 +312,7 @@ impl Core {
         }
         let peer = sock.peer_addr().ok().and_then(|a| a.as_socket());
         self.drop_socket();
-        self.sock = Some(Arc::new(sock));
+        self.sock = Some(sock);
         self.v6 = v6;
         self.proto = proto;
         self.ring.clear();

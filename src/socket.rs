@@ -823,7 +823,7 @@ impl QAbstractSocket {
         };
         let adopted = match own {
             Some(s) => Ok(s),
-            None => crate::sys::adopt(fd),
+            None => crate::sys::adopt(fd).map(std::sync::Arc::new),
         };
         let sock = match adopted {
             Ok(s) => s,
