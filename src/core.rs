@@ -56,19 +56,8 @@ pub enum Event {
 pub type Events = smallvec::SmallVec<[Event; 4]>;
 
 /// Per-datagram send options (QNetworkDatagram's hop limit, interface index
-/// and sender address).
-#[derive(Clone, Debug, Default)]
-pub struct Ancillary {
-    pub hop_limit: Option<i32>,
-    pub ifindex: u32,
-    pub source: Option<IpAddr>,
-}
-
-impl Ancillary {
-    pub fn is_empty(&self) -> bool {
-        self.hop_limit.is_none() && self.ifindex == 0 && self.source.is_none()
-    }
-}
+/// and sender address): the plain record `sys` sends them from.
+pub use crate::sys::SendMeta as Ancillary;
 
 /// Qt's readyRead rule over edge-triggered readiness, kept in one place.
 ///
@@ -124,6 +113,8 @@ pub struct Core {
     pub lookup_gen: u64,
     /// The port connectToHost was given, while the name is looked up.
     pub pending_port: u16,
+    /// What this socket learned about GSO sends (reset with the socket).
+    pub gso: crate::sys::GsoState,
 }
 
 impl Drop for Core {
@@ -155,6 +146,7 @@ impl Default for Core {
             reg: None,
             lookup_gen: 0,
             pending_port: 0,
+            gso: crate::sys::GsoState::default(),
         }
     }
 }
@@ -212,6 +204,7 @@ impl Core {
             }
         }
         self.ring.clear();
+        self.gso = crate::sys::GsoState::default();
     }
 
     /// Record an error as Qt's setErrorAndEmit does.
@@ -302,7 +295,9 @@ impl Core {
     /// validated) in `new_state`, opened with `open_mode`. Like Qt it sets
     /// non-blocking and SO_BROADCAST (not on IPv6) but no packet options,
     /// and resets the error to "Unknown error".
-    pub fn adopt(&mut self, sock: Socket, new_state: i64, open_mode: i64, ev: &mut Events) {
+    /// `sock` may be the socket's own, taken out by the caller: it is kept
+    /// as it is (never closed and reopened).
+    pub fn adopt(&mut self, sock: Arc<Socket>, new_state: i64, open_mode: i64, ev: &mut Events) {
         let _ = sock.set_nonblocking(true);
         let local = sock.local_addr().ok().and_then(|a| a.as_socket());
         let (v6, proto) = match local {
@@ -317,7 +312,7 @@ impl Core {
         }
         let peer = sock.peer_addr().ok().and_then(|a| a.as_socket());
         self.drop_socket();
-        self.sock = Some(Arc::new(sock));
+        self.sock = Some(sock);
         self.v6 = v6;
         self.proto = proto;
         self.ring.clear();
@@ -730,13 +725,16 @@ impl Core {
             return -1;
         };
         let sock = self.sock.as_ref().expect("socket exists after bind");
-        let (sent, err) = crate::sys::send_batch(sock, payloads, &dest);
+        let (sent, err) = crate::sys::send_batch(sock, payloads, &dest, &mut self.gso);
         for p in &payloads[..sent] {
             ev.push(Event::BytesWritten(p.len() as i64));
         }
         if let Some(e) = err {
+            // Recorded (error() and errorOccurred) also after a partial
+            // send, whose count is still returned.
+            let r = self.sent(Err(e), ev);
             if sent == 0 {
-                return self.sent(Err(e), ev);
+                return r;
             }
         }
         sent as i64

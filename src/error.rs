@@ -124,29 +124,9 @@ pub fn from_io(op: Op, err: &io::Error) -> QtError {
     }
 }
 
-/// A portable classification of errno values; the per-platform table is in
-/// `sys`, so the Qt mapping above is written once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Class {
-    MsgSize,
-    AddrInUse,
-    Access,
-    AddrNotAvail,
-    Invalid,
-    ConnRefused,
-    HostUnreach,
-    NetUnreach,
-    TimedOut,
-    NoBufs,
-    WouldBlock,
-    BadFd,
-    NotSock,
-    AfNoSupport,
-    NetReset,
-    ConnReset,
-    Interrupted,
-    Other,
-}
+/// The portable classes of OS errors; each platform's table is
+/// `sys::classify`, so the Qt mapping above is written once.
+pub use crate::sys::ErrClass as Class;
 
 /// `ValueError`-style complaint about a Python argument, naming it.
 pub fn arg_error(name: &str, msg: impl std::fmt::Display) -> PyErr {

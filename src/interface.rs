@@ -17,6 +17,7 @@ use pyo3::types::PyList;
 
 use crate::address::{extract_addr, HostAddr, Ip, QHostAddress, PROTO_IPV4, PROTO_IPV6};
 use crate::enums;
+use crate::sys::{IfInfo, LinkFlags, LinkKind};
 
 /// Qt's `QNetworkInterface::InterfaceFlag` bits.
 pub mod flag {
@@ -29,7 +30,6 @@ pub mod flag {
 }
 
 /// Qt's `QNetworkInterface::InterfaceType` numbers.
-#[allow(dead_code)] // each platform maps to some of them
 pub mod kind {
     pub const UNKNOWN: i64 = 0;
     pub const LOOPBACK: i64 = 1;
@@ -199,10 +199,68 @@ pub fn hw_string(bytes: &[u8]) -> String {
         .join(":")
 }
 
+/// Qt's InterfaceFlag bits for the OS's flags.
+fn qt_flags(f: LinkFlags) -> u32 {
+    [
+        (f.up, flag::IS_UP),
+        (f.running, flag::IS_RUNNING),
+        (f.broadcast, flag::CAN_BROADCAST),
+        (f.loopback, flag::IS_LOOPBACK),
+        (f.point_to_point, flag::IS_POINT_TO_POINT),
+        (f.multicast, flag::CAN_MULTICAST),
+    ]
+    .iter()
+    .filter(|(on, _)| *on)
+    .fold(0, |acc, (_, bit)| acc | bit)
+}
+
+/// Qt's InterfaceType number for the OS's link kind.
+fn qt_kind(k: LinkKind) -> i64 {
+    match k {
+        LinkKind::Unknown => kind::UNKNOWN,
+        LinkKind::Loopback => kind::LOOPBACK,
+        LinkKind::Virtual => kind::VIRTUAL,
+        LinkKind::Ethernet => kind::ETHERNET,
+        LinkKind::Slip => kind::SLIP,
+        LinkKind::CanBus => kind::CAN_BUS,
+        LinkKind::Ppp => kind::PPP,
+        LinkKind::Fddi => kind::FDDI,
+        LinkKind::Wifi => kind::WIFI,
+        LinkKind::Phonet => kind::PHONET,
+        LinkKind::Ieee802154 => kind::IEEE802154,
+        LinkKind::SixLowpan => kind::SIX_LOWPAN,
+        LinkKind::Ieee80216 => kind::IEEE80216,
+        LinkKind::Ieee1394 => kind::IEEE1394,
+    }
+}
+
+impl From<IfInfo> for Iface {
+    fn from(i: IfInfo) -> Iface {
+        Iface {
+            index: i.index,
+            name: i.name,
+            friendly: i.friendly,
+            flags: qt_flags(i.flags),
+            kind: qt_kind(i.kind),
+            hw: hw_string(&i.hw),
+            mtu: i.mtu,
+            entries: i
+                .addrs
+                .into_iter()
+                .map(|a| Entry::new(a.ip, a.prefix, a.broadcast))
+                .collect(),
+        }
+    }
+}
+
 /// Every interface, in the OS's order, after Qt's post-processing. An
 /// enumeration failure gives an empty list, as in Qt.
 pub fn all() -> Vec<Iface> {
-    let mut list = crate::sys::interfaces().unwrap_or_default();
+    let mut list: Vec<Iface> = crate::sys::interfaces()
+        .unwrap_or_default()
+        .into_iter()
+        .map(Iface::from)
+        .collect();
     for iface in &mut list {
         for e in &mut iface.entries {
             e.fill_broadcast();

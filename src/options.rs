@@ -99,19 +99,7 @@ pub fn get(sock: &Socket, v6: bool, option: i64) -> io::Result<Option<i64>> {
     Ok(Some(v))
 }
 
-/// IP_MTU / IPV6_MTU: the kernel's path MTU estimate; Linux only, and only
-/// meaningful on a connected socket (ENOTCONN otherwise).
-#[cfg(any(target_os = "linux", target_os = "android"))]
+/// PathMtuSocketOption: the kernel's path MTU estimate (sys::path_mtu).
 fn path_mtu(sock: &Socket, v6: bool) -> io::Result<i64> {
-    let (level, name) = if v6 {
-        (libc::IPPROTO_IPV6, libc::IPV6_MTU)
-    } else {
-        (libc::IPPROTO_IP, libc::IP_MTU)
-    };
-    crate::sys::get_int(sock, level, name).map(i64::from)
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn path_mtu(_sock: &Socket, _v6: bool) -> io::Result<i64> {
-    Err(io::Error::from(io::ErrorKind::Unsupported))
+    crate::sys::path_mtu(sock, v6).map(i64::from)
 }

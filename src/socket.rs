@@ -832,7 +832,29 @@ impl QAbstractSocket {
         if fd == -1 {
             return Ok(false);
         }
-        let sock = match crate::sys::adopt(fd) {
+        if fd >= 0 && crate::sys::Raw::try_from(fd).is_err() {
+            // Qt truncates it to an int and would adopt another descriptor.
+            return Err(PyOverflowError::new_err(format!(
+                "socketDescriptor must fit a descriptor (at most {}), got {fd}",
+                crate::sys::Raw::MAX
+            )));
+        }
+        // The socket's own descriptor is kept as it is, never closed and
+        // reopened: Qt closes it first and then fails on a closed number.
+        let own = {
+            let mut c = lock(&this.core);
+            if c.sock.as_ref().map(|s| crate::sys::raw(s) as i64) == Some(fd) {
+                c.reg = None;
+                c.sock.take()
+            } else {
+                None
+            }
+        };
+        let adopted = match own {
+            Some(s) => Ok(s),
+            None => crate::sys::adopt(fd).map(std::sync::Arc::new),
+        };
+        let sock = match adopted {
             Ok(s) => s,
             Err(_) => {
                 // Qt sets the error without emitting errorOccurred here.

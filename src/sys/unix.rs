@@ -4,11 +4,14 @@
 use std::ffi::{CStr, CString};
 use std::io;
 use std::mem::{size_of, MaybeUninit};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::os::fd::AsRawFd;
 
 use socket2::{SockAddr, Socket};
 
+use super::cmsg::{self, SendBuf};
+use super::sockaddr::{from_socket_addr, to_socket_addr};
+use super::{ErrClass as Class, GsoState, SendMeta};
 use crate::batch::{Meta, Ring, SLOT_BYTES};
 
 /// A raw descriptor as the OS names it.
@@ -17,11 +20,9 @@ pub type Raw = std::os::fd::RawFd;
 pub fn raw(sock: &Socket) -> Raw {
     sock.as_raw_fd()
 }
-use crate::error::Class;
 
-/// Room for the control messages of one datagram: pktinfo (v4 or v6),
-/// TTL/hop limit, timestamp and drop counter, each CMSG_SPACE-aligned.
-const CTRL_BYTES: usize = 256;
+/// Room for the control messages of one datagram (see cmsg::RECV_SPACE).
+const CTRL_BYTES: usize = cmsg::RECV_SPACE;
 
 pub fn classify(code: i32) -> (Class, String) {
     let class = match code {
@@ -96,19 +97,11 @@ pub fn set_int(sock: &Socket, level: libc::c_int, name: libc::c_int, value: libc
     }
 }
 
-pub fn get_int(sock: &Socket, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
+fn get_int_raw(fd: Raw, level: libc::c_int, name: libc::c_int) -> io::Result<libc::c_int> {
     let mut value: libc::c_int = 0;
     let mut len = size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: value/len describe a writable c_int buffer.
-    let r = unsafe {
-        libc::getsockopt(
-            sock.as_raw_fd(),
-            level,
-            name,
-            (&mut value as *mut libc::c_int).cast(),
-            &mut len,
-        )
-    };
+    let r = unsafe { libc::getsockopt(fd, level, name, (&mut value as *mut libc::c_int).cast(), &mut len) };
     if r != 0 {
         return Err(io::Error::last_os_error());
     }
@@ -117,6 +110,25 @@ pub fn get_int(sock: &Socket, level: libc::c_int, name: libc::c_int) -> io::Resu
         value &= 0xff;
     }
     Ok(value)
+}
+
+/// The kernel's path MTU estimate (IP_MTU / IPV6_MTU, by the socket's
+/// family); Linux only, and only on a connected socket (ENOTCONN otherwise).
+pub fn path_mtu(sock: &Socket, v6_socket: bool) -> io::Result<i32> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        let (level, name) = if v6_socket {
+            (libc::IPPROTO_IPV6, libc::IPV6_MTU)
+        } else {
+            (libc::IPPROTO_IP, libc::IP_MTU)
+        };
+        get_int_raw(sock.as_raw_fd(), level, name)
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = (sock, v6_socket);
+        Err(io::Error::from(io::ErrorKind::Unsupported))
+    }
 }
 
 /// Ask for the per-datagram metadata QNetworkDatagram reports, as Qt does at
@@ -198,15 +210,41 @@ pub fn apply_bind_mode(sock: &Socket, mode: i64) -> io::Result<()> {
     return set_int(sock, libc::SOL_SOCKET, libc::SO_REUSEPORT, on);
 }
 
-/// Take ownership of descriptor `fd` (setSocketDescriptor). Only a closed
-/// descriptor is refused (EBADF), as in Qt.
+/// Take ownership of descriptor `fd` (setSocketDescriptor) if it is a UDP
+/// socket of an IP family, as Qt's fetchConnectionParameters reads it: the
+/// family from getsockname (AF_INET or AF_INET6) and SO_TYPE (SOCK_DGRAM);
+/// on Linux also SO_PROTOCOL (UDP, not e.g. an ICMP "ping" socket). Qt only
+/// refuses a closed descriptor and takes pipes, files, TCP and AF_UNIX
+/// sockets, which qudp could then neither read nor write as datagrams (and
+/// an AF_UNIX peer could pass descriptors that nobody closes). A refused
+/// descriptor is left open and untouched: it stays the caller's.
 pub fn adopt(fd: i64) -> io::Result<Socket> {
     let fd = Raw::try_from(fd).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
     // SAFETY: F_GETFD only inspects the descriptor table.
     if unsafe { libc::fcntl(fd, libc::F_GETFD) } == -1 {
         return Err(io::Error::last_os_error());
     }
-    // SAFETY: fd is open; from here on the Socket owns it, as Qt's engine does.
+    // SAFETY: sockaddr_storage is plain old data; all-zero is valid.
+    let mut st: libc::sockaddr_storage = unsafe { MaybeUninit::zeroed().assume_init() };
+    let mut len = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: st/len describe a writable sockaddr_storage; getsockname
+    // writes at most `len` bytes (ENOTSOCK for pipes and files).
+    if unsafe { libc::getsockname(fd, (&mut st as *mut libc::sockaddr_storage).cast(), &mut len) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let family = libc::c_int::from(st.ss_family);
+    if (len as usize) < size_of::<libc::sa_family_t>() || !matches!(family, libc::AF_INET | libc::AF_INET6) {
+        return Err(io::Error::from_raw_os_error(libc::EAFNOSUPPORT));
+    }
+    if get_int_raw(fd, libc::SOL_SOCKET, libc::SO_TYPE)? != libc::SOCK_DGRAM {
+        return Err(io::Error::from_raw_os_error(libc::EPROTOTYPE));
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if get_int_raw(fd, libc::SOL_SOCKET, libc::SO_PROTOCOL)? != libc::IPPROTO_UDP {
+        return Err(io::Error::from_raw_os_error(libc::EPROTONOSUPPORT));
+    }
+    // SAFETY: fd is an open UDP socket; from here on the Socket owns it, as
+    // Qt's engine does.
     Ok(unsafe { <Socket as std::os::fd::FromRawFd>::from_raw_fd(fd) })
 }
 
@@ -224,95 +262,6 @@ pub fn poll_readable(fd: Raw, timeout_ms: i32) -> io::Result<bool> {
         -1 => Err(io::Error::last_os_error()),
         0 => Ok(false),
         _ => Ok(true),
-    }
-}
-
-fn to_socket_addr(storage: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<SocketAddr> {
-    let len = len as usize;
-    match libc::c_int::from(storage.ss_family) {
-        libc::AF_INET if len >= size_of::<libc::sockaddr_in>() => {
-            // SAFETY: the family says the storage holds a sockaddr_in.
-            let a: &libc::sockaddr_in = unsafe { &*(storage as *const libc::sockaddr_storage).cast() };
-            let ip = Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr));
-            Some(SocketAddr::V4(std::net::SocketAddrV4::new(
-                ip,
-                u16::from_be(a.sin_port),
-            )))
-        }
-        libc::AF_INET6 if len >= size_of::<libc::sockaddr_in6>() => {
-            // SAFETY: the family says the storage holds a sockaddr_in6.
-            let a: &libc::sockaddr_in6 = unsafe { &*(storage as *const libc::sockaddr_storage).cast() };
-            let ip = Ipv6Addr::from(a.sin6_addr.s6_addr);
-            Some(SocketAddr::V6(std::net::SocketAddrV6::new(
-                ip,
-                u16::from_be(a.sin6_port),
-                a.sin6_flowinfo,
-                a.sin6_scope_id,
-            )))
-        }
-        _ => None,
-    }
-}
-
-/// Decode the control messages of one received datagram into `meta`.
-///
-/// # Safety
-/// `hdr` must be a msghdr whose control buffer the kernel has just filled.
-unsafe fn parse_cmsgs(hdr: &libc::msghdr, meta: &mut Meta) {
-    // SAFETY (whole function): CMSG_* walk the buffer the kernel wrote, and
-    // each payload is read unaligned with the type the kernel documents for
-    // that (level, type) pair.
-    unsafe {
-        let mut c = libc::CMSG_FIRSTHDR(hdr);
-        while !c.is_null() {
-            let level = (*c).cmsg_level;
-            let kind = (*c).cmsg_type;
-            let data = libc::CMSG_DATA(c);
-            match (level, kind) {
-                #[cfg(any(target_os = "linux", target_os = "android"))]
-                (libc::IPPROTO_IP, libc::IP_PKTINFO) => {
-                    let info: libc::in_pktinfo = std::ptr::read_unaligned(data.cast());
-                    meta.dst = Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr))));
-                    meta.ifindex = info.ipi_ifindex as u32;
-                }
-                #[cfg(not(any(target_os = "linux", target_os = "android")))]
-                (libc::IPPROTO_IP, libc::IP_RECVDSTADDR) => {
-                    let a: libc::in_addr = std::ptr::read_unaligned(data.cast());
-                    meta.dst = Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(a.s_addr))));
-                }
-                (libc::IPPROTO_IP, libc::IP_TTL) => {
-                    meta.hop = std::ptr::read_unaligned(data.cast::<libc::c_int>());
-                }
-                #[cfg(not(any(target_os = "linux", target_os = "android")))]
-                (libc::IPPROTO_IP, libc::IP_RECVTTL) => {
-                    meta.hop = i32::from(std::ptr::read_unaligned(data.cast::<u8>()));
-                }
-                (libc::IPPROTO_IPV6, libc::IPV6_PKTINFO) => {
-                    let info: libc::in6_pktinfo = std::ptr::read_unaligned(data.cast());
-                    let a = Ipv6Addr::from(info.ipi6_addr.s6_addr);
-                    meta.dst = Some(IpAddr::V6(a));
-                    meta.ifindex = info.ipi6_ifindex as u32;
-                }
-                (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT) => {
-                    meta.hop = std::ptr::read_unaligned(data.cast::<libc::c_int>());
-                }
-                #[cfg(any(target_os = "linux", target_os = "android"))]
-                (libc::SOL_SOCKET, libc::SCM_TIMESTAMPNS) => {
-                    let ts: libc::timespec = std::ptr::read_unaligned(data.cast());
-                    meta.stamp_ns = Some(ts.tv_sec as i64 * 1_000_000_000 + ts.tv_nsec as i64);
-                }
-                #[cfg(any(target_os = "linux", target_os = "android"))]
-                (libc::SOL_UDP, libc::UDP_GRO) => {
-                    meta.gso_size = std::ptr::read_unaligned(data.cast::<libc::c_int>()).max(0) as usize;
-                }
-                #[cfg(any(target_os = "linux", target_os = "android"))]
-                (libc::SOL_SOCKET, libc::SO_RXQ_OVFL) => {
-                    meta.drops = Some(std::ptr::read_unaligned(data.cast::<u32>()));
-                }
-                _ => {}
-            }
-            c = libc::CMSG_NXTHDR(hdr, c);
-        }
     }
 }
 
@@ -365,16 +314,20 @@ pub fn recv_batch(sock: &Socket, ring: &mut Ring) -> io::Result<usize> {
         }
         let n = receive(sock, &mut hdrs)?;
         for (i, h) in hdrs.iter().take(n.0).enumerate() {
-            let mut meta = Meta {
+            // SAFETY: h's control buffer is the CTRL_BYTES slice of ctrl
+            // given to the kernel for this datagram.
+            let info = unsafe { cmsg::decode_msghdr(h, CTRL_BYTES) };
+            ring.metas.push(Meta {
                 off: i * SLOT_BYTES,
                 len: n.1[i].min(SLOT_BYTES),
                 src: to_socket_addr(&s.names[i], h.msg_namelen),
-                hop: -1,
-                ..Meta::default()
-            };
-            // SAFETY: the kernel filled h's control buffer for this datagram.
-            unsafe { parse_cmsgs(h, &mut meta) };
-            ring.metas.push(meta);
+                dst: info.dst,
+                ifindex: info.ifindex,
+                hop: info.hop,
+                stamp_ns: info.stamp_ns,
+                drops: info.drops,
+                gso_size: info.gso_size,
+            });
         }
         ring.more = n.0 == slots;
         ring.split_coalesced();
@@ -442,26 +395,6 @@ fn receive(sock: &Socket, hdrs: &mut [libc::msghdr]) -> io::Result<(usize, Vec<u
     Ok((lens.len(), lens))
 }
 
-fn push_cmsg<T: Copy>(buf: &mut Vec<u64>, used: &mut usize, level: libc::c_int, kind: libc::c_int, value: T) {
-    // SAFETY: CMSG_SPACE/CMSG_LEN are pure size computations.
-    let space = unsafe { libc::CMSG_SPACE(size_of::<T>() as u32) } as usize;
-    let need = *used + space;
-    if buf.len() * 8 < need {
-        buf.resize(need.div_ceil(8), 0);
-    }
-    // SAFETY: the buffer has `space` free bytes at `used`, 8-byte aligned
-    // storage (u64), and we write one cmsghdr followed by its payload.
-    unsafe {
-        let base = buf.as_mut_ptr().cast::<u8>().add(*used);
-        let hdr = base.cast::<libc::cmsghdr>();
-        (*hdr).cmsg_level = level;
-        (*hdr).cmsg_type = kind;
-        (*hdr).cmsg_len = libc::CMSG_LEN(size_of::<T>() as u32) as _;
-        std::ptr::write_unaligned(libc::CMSG_DATA(hdr).cast::<T>(), value);
-    }
-    *used = need;
-}
-
 /// sendmsg with Qt's per-datagram options: hop limit (IPV6_HOPLIMIT or
 /// IP_TTL) and outgoing interface/source (IPV6_PKTINFO or IP_PKTINFO).
 pub fn send_ancillary(
@@ -469,32 +402,20 @@ pub fn send_ancillary(
     data: &[u8],
     dest: Option<&SockAddr>,
     v6: bool,
-    anc: &crate::core::Ancillary,
+    meta: &SendMeta,
 ) -> io::Result<usize> {
-    let mut ctrl: Vec<u64> = Vec::new();
-    let mut used = 0usize;
-    if let Some(hop) = anc.hop_limit {
-        if v6 {
-            push_cmsg(
-                &mut ctrl,
-                &mut used,
-                libc::IPPROTO_IPV6,
-                libc::IPV6_HOPLIMIT,
-                hop as libc::c_int,
-            );
+    let mut ctrl = SendBuf::default();
+    if let Some(hop) = meta.hop_limit {
+        let (level, kind) = if v6 {
+            (libc::IPPROTO_IPV6, libc::IPV6_HOPLIMIT)
         } else {
-            push_cmsg(
-                &mut ctrl,
-                &mut used,
-                libc::IPPROTO_IP,
-                libc::IP_TTL,
-                hop as libc::c_int,
-            );
-        }
+            (libc::IPPROTO_IP, libc::IP_TTL)
+        };
+        ctrl.push(level, kind, hop as libc::c_int);
     }
-    if anc.ifindex != 0 || anc.source.is_some() {
+    if meta.ifindex != 0 || meta.source.is_some() {
         if v6 {
-            let addr = match anc.source {
+            let addr = match meta.source {
                 Some(IpAddr::V6(a)) => a,
                 Some(IpAddr::V4(a)) => a.to_ipv6_mapped(),
                 None => Ipv6Addr::UNSPECIFIED,
@@ -503,22 +424,22 @@ pub fn send_ancillary(
                 ipi6_addr: libc::in6_addr {
                     s6_addr: addr.octets(),
                 },
-                ipi6_ifindex: anc.ifindex as _,
+                ipi6_ifindex: meta.ifindex as _,
             };
-            push_cmsg(&mut ctrl, &mut used, libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, info);
+            ctrl.push(libc::IPPROTO_IPV6, libc::IPV6_PKTINFO, info);
         } else {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             {
-                let src = match anc.source {
+                let src = match meta.source {
                     Some(IpAddr::V4(a)) => u32::from(a).to_be(),
                     _ => 0,
                 };
                 let info = libc::in_pktinfo {
-                    ipi_ifindex: anc.ifindex as _,
+                    ipi_ifindex: meta.ifindex as _,
                     ipi_spec_dst: libc::in_addr { s_addr: src },
                     ipi_addr: libc::in_addr { s_addr: 0 },
                 };
-                push_cmsg(&mut ctrl, &mut used, libc::IPPROTO_IP, libc::IP_PKTINFO, info);
+                ctrl.push(libc::IPPROTO_IP, libc::IP_PKTINFO, info);
             }
         }
     }
@@ -534,21 +455,16 @@ pub fn send_ancillary(
     }
     hdr.msg_iov = &mut iov;
     hdr.msg_iovlen = 1;
-    if used > 0 {
-        hdr.msg_control = ctrl.as_mut_ptr().cast();
-        hdr.msg_controllen = used as _;
-    }
-    loop {
+    ctrl.attach(&mut hdr);
+    super::retry(|| {
         // SAFETY: hdr points at iov, dest and ctrl, all alive for the call.
         let r = unsafe { libc::sendmsg(sock.as_raw_fd(), &hdr, 0) };
         if r >= 0 {
-            return Ok(r as usize);
+            Ok(r as usize)
+        } else {
+            Err(io::Error::last_os_error())
         }
-        let e = io::Error::last_os_error();
-        if e.raw_os_error() != Some(libc::EINTR) {
-            return Err(e);
-        }
-    }
+    })
 }
 
 /// Register `fd` with a reactor for readable events.
@@ -618,22 +534,66 @@ const GSO_MAX_SEGMENTS: usize = 64;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 const GSO_MAX_BYTES: usize = 65507;
 
+/// Every path carries a datagram of this size (IPv6's minimum MTU, RFC
+/// 8200; IPv4 links below it are rare, and a refusal is learned anyway).
 #[cfg(any(target_os = "linux", target_os = "android"))]
-static GSO_BROKEN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+const SAFE_PATH_MTU: usize = 1280;
+
+/// The largest GSO segment `dest`'s path takes. The kernel refuses a GSO
+/// send whose segment plus IP and UDP headers exceeds the path's fragment
+/// size (udp_send_skb: EMSGSIZE), where a plain send of the same datagram
+/// would be fragmented. A segment that fits SAFE_PATH_MTU needs no check;
+/// a larger one is checked against IP_MTU / IPV6_MTU, which a connected
+/// socket knows (asked once per call, in `probed`). An unconnected socket
+/// has no path MTU to ask for: it tries, and a refusal lowers its
+/// GsoState::max_seg.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn segment_limit(sock: &Socket, dest: &SockAddr, seg: usize, probed: &mut Option<usize>) -> usize {
+    let (v4_socket, v4_path) = match dest.as_socket() {
+        Some(SocketAddr::V4(_)) => (true, true),
+        Some(SocketAddr::V6(a)) => (false, a.ip().to_ipv4_mapped().is_some()),
+        None => (false, false),
+    };
+    let headers = if v4_path { 20 + 8 } else { 40 + 8 };
+    if seg + headers <= SAFE_PATH_MTU {
+        return GSO_MAX_BYTES;
+    }
+    *probed.get_or_insert_with(|| {
+        match path_mtu(sock, !v4_socket) {
+            Ok(m) if m > 0 => (m as usize).saturating_sub(headers),
+            _ => GSO_MAX_BYTES, // ENOTCONN: no path yet; see above
+        }
+    })
+}
 
 /// Send `payloads` to `dest`: with UDP GSO (Linux 4.18+) when they share one
-/// size (the last may be shorter), else with sendmmsg; a plain loop
-/// elsewhere. Returns how many were sent and the error that stopped it.
-pub fn send_batch(sock: &Socket, payloads: &[&[u8]], dest: &SockAddr) -> (usize, Option<io::Error>) {
+/// size (the last may be shorter) that the path takes, else with sendmmsg;
+/// a plain loop elsewhere. A GSO send the kernel refuses falls back to
+/// sendmmsg and teaches `gso`. Returns how many were sent and the error
+/// that stopped it.
+pub fn send_batch(
+    sock: &Socket,
+    payloads: &[&[u8]],
+    dest: &SockAddr,
+    gso: &mut GsoState,
+) -> (usize, Option<io::Error>) {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     {
         let mut done = 0;
+        // The path MTU, asked at most once per call.
+        let mut probed = None;
         while done < payloads.len() {
             let rest = &payloads[done..];
             let seg = rest[0].len();
-            let fits = seg > 0 && seg <= GSO_MAX_BYTES;
-            let run = if fits && !GSO_BROKEN.load(std::sync::atomic::Ordering::Relaxed) {
-                let limit = GSO_MAX_SEGMENTS.min(GSO_MAX_BYTES / seg.max(1));
+            let fits = !gso.off
+                && seg > 0
+                && seg <= GSO_MAX_BYTES
+                && seg <= gso.max_seg
+                && rest.len() >= 2
+                && rest[1].len() <= seg
+                && seg <= segment_limit(sock, dest, seg, &mut probed);
+            let run = if fits {
+                let limit = GSO_MAX_SEGMENTS.min(GSO_MAX_BYTES / seg);
                 let mut k = 0;
                 while k < rest.len() && k < limit && rest[k].len() == seg {
                     k += 1;
@@ -648,17 +608,21 @@ pub fn send_batch(sock: &Socket, payloads: &[&[u8]], dest: &SockAddr) -> (usize,
             };
             let r = if run >= 2 {
                 match send_gso(sock, &rest[..run], seg, dest) {
-                    Err(e)
-                        if matches!(
-                            e.raw_os_error(),
-                            Some(libc::EIO | libc::EINVAL | libc::ENOPROTOOPT)
-                        ) =>
-                    {
-                        // No GSO here (device or kernel): never try again.
-                        GSO_BROKEN.store(true, std::sync::atomic::Ordering::Relaxed);
-                        continue;
-                    }
-                    r => r.map(|_| run),
+                    Err(e) => match e.raw_os_error() {
+                        // This size is too large for the path (EINVAL on
+                        // kernels before 5.x): send it without GSO.
+                        Some(libc::EMSGSIZE | libc::EINVAL) => {
+                            gso.max_seg = seg - 1;
+                            continue;
+                        }
+                        // No GSO on this socket's route or kernel.
+                        Some(libc::EIO | libc::ENOPROTOOPT | libc::EOPNOTSUPP) => {
+                            gso.off = true;
+                            continue;
+                        }
+                        _ => Err(e),
+                    },
+                    Ok(_) => Ok(run),
                 }
             } else {
                 send_mmsg(sock, &rest[..rest.len().min(1024)], dest)
@@ -674,6 +638,7 @@ pub fn send_batch(sock: &Socket, payloads: &[&[u8]], dest: &SockAddr) -> (usize,
     }
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     {
+        let _ = gso;
         for (i, p) in payloads.iter().enumerate() {
             if let Err(e) = sock.send_to(p, dest) {
                 return (i, Some(e));
@@ -692,17 +657,15 @@ fn send_gso(sock: &Socket, segs: &[&[u8]], seg: usize, dest: &SockAddr) -> io::R
             iov_len: p.len(),
         })
         .collect();
-    let mut ctrl: Vec<u64> = Vec::new();
-    let mut used = 0usize;
-    push_cmsg(&mut ctrl, &mut used, libc::SOL_UDP, libc::UDP_SEGMENT, seg as u16);
+    let mut ctrl = SendBuf::default();
+    ctrl.push(libc::SOL_UDP, libc::UDP_SEGMENT, seg as u16);
     // SAFETY: msghdr is plain old data; all-zero is a valid empty header.
     let mut hdr: libc::msghdr = unsafe { MaybeUninit::zeroed().assume_init() };
     hdr.msg_name = dest.as_ptr() as *mut libc::c_void;
     hdr.msg_namelen = dest.len();
     hdr.msg_iov = iovs.as_mut_ptr();
     hdr.msg_iovlen = iovs.len() as _;
-    hdr.msg_control = ctrl.as_mut_ptr().cast();
-    hdr.msg_controllen = used as _;
+    ctrl.attach(&mut hdr);
     // SAFETY: hdr points at iovs, dest and ctrl, all alive for the call.
     let r = unsafe { libc::sendmsg(sock.as_raw_fd(), &hdr, 0) };
     if r < 0 {
@@ -764,263 +727,6 @@ pub fn interface_name(index: u32) -> Option<String> {
     )
 }
 
-/// IFF_* → Qt's InterfaceFlag bits (qnetworkinterface_unix.cpp convertFlags).
-fn qt_flags(f: libc::c_uint) -> u32 {
-    use crate::interface::flag;
-    let f = f as libc::c_int;
-    let map = [
-        (libc::IFF_UP, flag::IS_UP),
-        (libc::IFF_RUNNING, flag::IS_RUNNING),
-        (libc::IFF_BROADCAST, flag::CAN_BROADCAST),
-        (libc::IFF_LOOPBACK, flag::IS_LOOPBACK),
-        (libc::IFF_POINTOPOINT, flag::IS_POINT_TO_POINT),
-        (libc::IFF_MULTICAST, flag::CAN_MULTICAST),
-    ];
-    map.iter()
-        .filter(|(b, _)| f & b != 0)
-        .fold(0, |acc, (_, q)| acc | q)
-}
-
-/// Address and prefix length from a sockaddr the OS handed out.
-///
-/// # Safety
-/// `sa` is null or points to a sockaddr of the family it names.
-unsafe fn ip_of(sa: *const libc::sockaddr) -> Option<IpAddr> {
-    if sa.is_null() {
-        return None;
-    }
-    // SAFETY: the caller guarantees a valid sockaddr; the family tells the
-    // concrete type, read unaligned as getifaddrs gives no alignment promise.
-    unsafe {
-        match libc::c_int::from((*sa).sa_family) {
-            libc::AF_INET => {
-                let a: libc::sockaddr_in = std::ptr::read_unaligned(sa.cast());
-                Some(IpAddr::V4(Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr))))
-            }
-            libc::AF_INET6 => {
-                let a: libc::sockaddr_in6 = std::ptr::read_unaligned(sa.cast());
-                Some(IpAddr::V6(Ipv6Addr::from(a.sin6_addr.s6_addr)))
-            }
-            _ => None,
-        }
-    }
-}
-
-fn prefix_of(mask: Option<IpAddr>) -> Option<u8> {
-    let bits = match mask? {
-        IpAddr::V4(m) => u128::from(u32::from(m)) << 96,
-        IpAddr::V6(m) => u128::from(m),
-    };
-    let ones = bits.leading_ones();
-    (ones == 128 || bits << ones == 0).then_some(ones as u8)
-}
-
-/// Link-layer facts for one interface: hardware address, Qt type, MTU.
-#[derive(Default)]
-struct Link {
-    hw: Vec<u8>,
-    kind: i64,
-    mtu: i32,
-}
-
-/// Linux: the AF_PACKET entry's sockaddr_ll gives the ARPHRD type and the
-/// hardware address; Qt's probeIfType maps the type, telling Wi-Fi from
-/// Ethernet with SIOCGIWMODE; the MTU comes from SIOCGIFMTU.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn link_of(ifa: &libc::ifaddrs, name: &CStr) -> Option<(u32, Link)> {
-    use crate::interface::kind;
-    if ifa.ifa_addr.is_null() {
-        return None;
-    }
-    // SAFETY: ifa_addr is non-null and getifaddrs keeps it alive.
-    if libc::c_int::from(unsafe { (*ifa.ifa_addr).sa_family }) != libc::AF_PACKET {
-        return None;
-    }
-    // SAFETY: an AF_PACKET address is a sockaddr_ll.
-    let ll: libc::sockaddr_ll = unsafe { std::ptr::read_unaligned(ifa.ifa_addr.cast()) };
-    let len = usize::from(ll.sll_halen).min(ll.sll_addr.len());
-    let ioctl = |req: libc::c_ulong| -> Option<libc::ifreq> {
-        // SAFETY: ifreq is plain old data; all-zero is valid.
-        let mut r: libc::ifreq = unsafe { MaybeUninit::zeroed().assume_init() };
-        for (d, s) in r
-            .ifr_name
-            .iter_mut()
-            .zip(name.to_bytes().iter().take(libc::IFNAMSIZ - 1))
-        {
-            *d = *s as libc::c_char;
-        }
-        // SAFETY: a throwaway datagram socket for the interface ioctls.
-        let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
-        if fd < 0 {
-            return None;
-        }
-        // SAFETY: r is a valid ifreq for these read-only requests.
-        let ok = unsafe { libc::ioctl(fd, req as _, &mut r) } >= 0;
-        // SAFETY: fd was opened above and is closed once.
-        unsafe { libc::close(fd) };
-        ok.then_some(r)
-    };
-    // Qt's probeIfType (qnetworkinterface_linux.cpp).
-    let kind = match ll.sll_hatype {
-        libc::ARPHRD_LOOPBACK => kind::LOOPBACK,
-        libc::ARPHRD_ETHER if ioctl(libc::SIOCGIWMODE).is_some() => kind::WIFI,
-        libc::ARPHRD_ETHER => kind::ETHERNET,
-        libc::ARPHRD_SLIP | libc::ARPHRD_CSLIP | libc::ARPHRD_SLIP6 | libc::ARPHRD_CSLIP6 => kind::SLIP,
-        libc::ARPHRD_CAN => kind::CAN_BUS,
-        libc::ARPHRD_PPP => kind::PPP,
-        libc::ARPHRD_FDDI => kind::FDDI,
-        libc::ARPHRD_IEEE80211 | libc::ARPHRD_IEEE80211_PRISM | libc::ARPHRD_IEEE80211_RADIOTAP => kind::WIFI,
-        libc::ARPHRD_IEEE802154 => kind::IEEE802154,
-        820 | 821 => kind::PHONET, // ARPHRD_PHONET, ARPHRD_PHONET_PIPE
-        825 => kind::SIX_LOWPAN,   // ARPHRD_6LOWPAN
-        libc::ARPHRD_TUNNEL | libc::ARPHRD_TUNNEL6 | libc::ARPHRD_NONE | libc::ARPHRD_VOID => kind::VIRTUAL,
-        _ => kind::UNKNOWN,
-    };
-    // SAFETY: SIOCGIFMTU filled the ifru_mtu member of the union.
-    let mtu = ioctl(libc::SIOCGIFMTU).map_or(0, |r| unsafe { r.ifr_ifru.ifru_mtu });
-    let link = Link {
-        hw: ll.sll_addr[..len].to_vec(),
-        kind,
-        mtu,
-    };
-    Some((ll.sll_ifindex as u32, link))
-}
-
-/// macOS / iOS: the AF_LINK entry's sockaddr_dl gives the type and the
-/// hardware address, its ifa_data (struct if_data) the MTU.
-#[cfg(target_vendor = "apple")]
-fn link_of(ifa: &libc::ifaddrs, _name: &CStr) -> Option<(u32, Link)> {
-    use crate::interface::kind;
-    if ifa.ifa_addr.is_null() {
-        return None;
-    }
-    // SAFETY: ifa_addr is non-null and getifaddrs keeps it alive.
-    if libc::c_int::from(unsafe { (*ifa.ifa_addr).sa_family }) != libc::AF_LINK {
-        return None;
-    }
-    // SAFETY: an AF_LINK address is a sockaddr_dl, possibly longer than the
-    // struct (sdl_data runs on): read the header, then the bytes it counts.
-    let dl: libc::sockaddr_dl = unsafe { std::ptr::read_unaligned(ifa.ifa_addr.cast()) };
-    let start = std::mem::offset_of!(libc::sockaddr_dl, sdl_data) + usize::from(dl.sdl_nlen);
-    let hw = (0..usize::from(dl.sdl_alen))
-        // SAFETY: sdl_len covers name and address bytes.
-        .map(|i| unsafe { *ifa.ifa_addr.cast::<u8>().add(start + i) })
-        .collect();
-    // Qt's qnetworkinterface_unix.cpp (BSD branch) type mapping, IFT_*.
-    let kind = match dl.sdl_type {
-        0x06 => kind::ETHERNET,       // IFT_ETHER
-        0x18 => kind::LOOPBACK,       // IFT_LOOP
-        0x17 => kind::PPP,            // IFT_PPP
-        0x1c => kind::SLIP,           // IFT_SLIP
-        0x0f => kind::FDDI,           // IFT_FDDI
-        0x47 => kind::WIFI,           // IFT_IEEE80211
-        0x90 => kind::IEEE1394,       // IFT_IEEE1394
-        0x37 | 0x39 => kind::VIRTUAL, // IFT_GIF, IFT_STF
-        _ => kind::UNKNOWN,
-    };
-    let mtu = if ifa.ifa_data.is_null() {
-        0
-    } else {
-        // SAFETY: for AF_LINK entries ifa_data points to a struct if_data.
-        let d: libc::if_data = unsafe { std::ptr::read_unaligned(ifa.ifa_data.cast()) };
-        d.ifi_mtu as i32
-    };
-    Some((u32::from(dl.sdl_index), Link { hw, kind, mtu }))
-}
-
-#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
-fn link_of(_ifa: &libc::ifaddrs, _name: &CStr) -> Option<(u32, Link)> {
-    None
-}
-
-/// The broadcast address of an entry, where the OS keeps one (the field is
-/// shared with the point-to-point peer, so only on broadcast interfaces).
-/// glibc puts the address itself there when the kernel has no
-/// IFA_BROADCAST; that counts as none, so Qt's `ip | ~netmask` applies.
-fn broadcast_of(ifa: &libc::ifaddrs, ip: Option<IpAddr>) -> Option<Ipv4Addr> {
-    let f = ifa.ifa_flags as libc::c_int;
-    if f & libc::IFF_BROADCAST == 0 || f & libc::IFF_POINTOPOINT != 0 {
-        return None;
-    }
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    let p = ifa.ifa_ifu;
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let p = ifa.ifa_dstaddr;
-    // SAFETY: getifaddrs keeps the pointed-to sockaddr alive.
-    match unsafe { ip_of(p) }? {
-        IpAddr::V4(a) if !a.is_unspecified() && Some(IpAddr::V4(a)) != ip => Some(a),
-        _ => None,
-    }
-}
-
-/// Every interface with its addresses, from getifaddrs(3): interfaces in
-/// the order the OS lists them (the link entries come first), each
-/// address attached by interface index, so IPv4 labels ("eth0:1") land
-/// on their interface as in Qt.
-pub fn interfaces() -> io::Result<Vec<crate::interface::Iface>> {
-    use crate::interface::{hw_string, Entry, Iface};
-    let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
-    // SAFETY: getifaddrs fills head with a list we free below.
-    if unsafe { libc::getifaddrs(&mut head) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let mut out: Vec<Iface> = Vec::new();
-    let mut p = head;
-    while !p.is_null() {
-        // SAFETY: p is a node of the list getifaddrs returned.
-        let ifa = unsafe { &*p };
-        p = ifa.ifa_next;
-        if ifa.ifa_name.is_null() {
-            continue;
-        }
-        // SAFETY: ifa_name is a NUL-terminated string owned by the list.
-        let cname = unsafe { CStr::from_ptr(ifa.ifa_name) };
-        let link = link_of(ifa, cname);
-        let index = match &link {
-            Some((i, _)) => *i,
-            // SAFETY: cname is NUL-terminated; if_nametoindex only reads it
-            // (Linux strips an IPv4 label after ':' itself).
-            None => unsafe { libc::if_nametoindex(cname.as_ptr()) },
-        };
-        if index == 0 {
-            continue;
-        }
-        let pos = match out.iter().position(|i| i.index == index) {
-            Some(pos) => pos,
-            None => {
-                let name = interface_name(index).unwrap_or_else(|| {
-                    let n = cname.to_string_lossy();
-                    n.split(':').next().unwrap_or_default().to_owned()
-                });
-                out.push(Iface {
-                    index,
-                    name,
-                    ..Iface::default()
-                });
-                out.len() - 1
-            }
-        };
-        let iface = &mut out[pos];
-        iface.flags |= qt_flags(ifa.ifa_flags);
-        if let Some((_, l)) = link {
-            iface.hw = hw_string(&l.hw);
-            iface.kind = l.kind;
-            iface.mtu = l.mtu;
-            continue;
-        }
-        // SAFETY: getifaddrs keeps ifa_addr / ifa_netmask alive until freed.
-        let (ip, mask) = unsafe { (ip_of(ifa.ifa_addr), ip_of(ifa.ifa_netmask)) };
-        if let Some(ip) = ip {
-            iface
-                .entries
-                .push(Entry::new(ip, prefix_of(mask), broadcast_of(ifa, Some(ip))));
-        }
-    }
-    // SAFETY: head came from getifaddrs and is freed once.
-    unsafe { libc::freeifaddrs(head) };
-    Ok(out)
-}
-
 // ---- Multicast group requests (RFC 3678) --------------------------------
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -1058,18 +764,7 @@ mod mcast {
 }
 
 fn storage_of(ip: IpAddr) -> libc::sockaddr_storage {
-    // SAFETY: sockaddr_storage is plain old data; all-zero is valid.
-    let mut st: libc::sockaddr_storage = unsafe { MaybeUninit::zeroed().assume_init() };
-    let sa = SockAddr::from(SocketAddr::new(ip, 0));
-    // SAFETY: sa holds sa.len() valid bytes, which fit a sockaddr_storage.
-    unsafe {
-        std::ptr::copy_nonoverlapping(
-            sa.as_ptr().cast::<u8>(),
-            (&mut st as *mut libc::sockaddr_storage).cast::<u8>(),
-            (sa.len() as usize).min(size_of::<libc::sockaddr_storage>()),
-        )
-    };
-    st
+    from_socket_addr(&SocketAddr::new(ip, 0)).0
 }
 
 /// Join or leave `group` on interface `ifindex` (0: the kernel picks by

@@ -9,6 +9,7 @@ use std::os::windows::io::AsRawSocket;
 use socket2::Socket;
 use windows_sys::Win32::Networking::WinSock as ws;
 
+use super::{ErrClass as Class, GsoState, IfAddr, IfInfo, LinkFlags, LinkKind, SendMeta};
 use crate::batch::{Meta, Ring, SLOT_BYTES};
 
 /// A raw socket handle as the OS names it.
@@ -17,7 +18,6 @@ pub type Raw = std::os::windows::io::RawSocket;
 pub fn raw(sock: &Socket) -> Raw {
     sock.as_raw_socket()
 }
-use crate::error::Class;
 
 pub fn classify(code: i32) -> (Class, String) {
     let class = match code {
@@ -91,6 +91,16 @@ pub fn get_int(sock: &Socket, level: i32, name: i32) -> io::Result<i32> {
     }
 }
 
+/// The path MTU estimate (IP_MTU / IPV6_MTU, Windows 10 1703+) of a
+/// connected socket.
+pub fn path_mtu(sock: &Socket, v6_socket: bool) -> io::Result<i32> {
+    if v6_socket {
+        get_int(sock, ws::IPPROTO_IPV6, ws::IPV6_MTU)
+    } else {
+        get_int(sock, ws::IPPROTO_IP, ws::IP_MTU)
+    }
+}
+
 pub fn enable_recv_info(_sock: &Socket, _v6_family: bool) {}
 
 pub fn set_recv_info(_sock: &Socket, _v6_family: bool, _on: bool) {}
@@ -131,19 +141,33 @@ pub fn apply_bind_mode(sock: &Socket, mode: i64) -> io::Result<()> {
     )
 }
 
-/// Take ownership of socket handle `fd` (setSocketDescriptor).
+/// Take ownership of socket handle `fd` (setSocketDescriptor) if it is a
+/// UDP socket of an IP family (getsockname's family, SO_TYPE), as on Unix;
+/// a refused handle is given back untouched.
 pub fn adopt(fd: i64) -> io::Result<Socket> {
     let raw = Raw::try_from(fd).map_err(|_| io::Error::from_raw_os_error(ws::WSAENOTSOCK))?;
-    // SAFETY: the caller hands the handle over; from here on the Socket owns it.
+    // SAFETY: the caller hands the handle over; from here on the Socket owns
+    // it unless it is refused below (then it is forgotten, not closed).
     let sock = unsafe { <Socket as std::os::windows::io::FromRawSocket>::from_raw_socket(raw) };
-    if let Err(e) = sock.local_addr() {
-        if e.raw_os_error() == Some(ws::WSAENOTSOCK) {
+    let ok = match sock.local_addr() {
+        Ok(a) if !(a.is_ipv4() || a.is_ipv6()) => Err(io::Error::from_raw_os_error(ws::WSAEAFNOSUPPORT)),
+        // An unbound socket has no name yet (WSAEINVAL); its type still tells.
+        Ok(_) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(ws::WSAEINVAL) => Ok(()),
+        Err(e) => Err(e),
+    }
+    .and_then(|()| match sock.r#type()? {
+        t if t == socket2::Type::DGRAM => Ok(()),
+        _ => Err(io::Error::from_raw_os_error(ws::WSAEPROTOTYPE)),
+    });
+    match ok {
+        Ok(()) => Ok(sock),
+        Err(e) => {
             // Not ours to close: give the handle back untouched.
             std::mem::forget(sock);
-            return Err(e);
+            Err(e)
         }
     }
-    Ok(sock)
 }
 
 pub fn poll_readable(fd: Raw, timeout_ms: i32) -> io::Result<bool> {
@@ -197,12 +221,12 @@ pub fn send_ancillary(
     data: &[u8],
     dest: Option<&socket2::SockAddr>,
     _v6: bool,
-    _anc: &crate::core::Ancillary,
+    _meta: &SendMeta,
 ) -> io::Result<usize> {
-    match dest {
+    super::retry(|| match dest {
         Some(d) => sock.send_to(data, d),
         None => sock.send(data),
-    }
+    })
 }
 
 /// mio registers only its own socket types on Windows; the reactor does not
@@ -235,7 +259,12 @@ pub fn lookup(name: &str) -> io::Result<Vec<std::net::IpAddr>> {
 }
 
 /// A plain send loop (no sendmmsg/GSO on Windows yet).
-pub fn send_batch(sock: &Socket, payloads: &[&[u8]], dest: &socket2::SockAddr) -> (usize, Option<io::Error>) {
+pub fn send_batch(
+    sock: &Socket,
+    payloads: &[&[u8]],
+    dest: &socket2::SockAddr,
+    _gso: &mut GsoState,
+) -> (usize, Option<io::Error>) {
     for (i, p) in payloads.iter().enumerate() {
         if let Err(e) = sock.send_to(p, dest) {
             return (i, Some(e));
@@ -296,8 +325,7 @@ fn ip_of(sa: &ws::SOCKET_ADDRESS) -> Option<std::net::IpAddr> {
 /// humanReadableName(); up and running when OperStatus is up; broadcast
 /// unless loopback or point-to-point; multicast unless
 /// IP_ADAPTER_NO_MULTICAST.
-pub fn interfaces() -> io::Result<Vec<crate::interface::Iface>> {
-    use crate::interface::{flag, hw_string, kind, Entry, Iface};
+pub fn interfaces() -> io::Result<Vec<IfInfo>> {
     let flags =
         iphlp::GAA_FLAG_SKIP_ANYCAST | iphlp::GAA_FLAG_SKIP_MULTICAST | iphlp::GAA_FLAG_SKIP_DNS_SERVER;
     let mut size: u32 = 16 * 1024;
@@ -359,30 +387,27 @@ pub fn interfaces() -> io::Result<Vec<crate::interface::Iface>> {
                 .into_owned();
         }
         let kind = match a.IfType {
-            iphlp::IF_TYPE_ETHERNET_CSMACD => kind::ETHERNET,
-            iphlp::IF_TYPE_SOFTWARE_LOOPBACK => kind::LOOPBACK,
-            iphlp::IF_TYPE_IEEE80211 => kind::WIFI,
-            iphlp::IF_TYPE_PPP => kind::PPP,
-            iphlp::IF_TYPE_SLIP => kind::SLIP,
-            iphlp::IF_TYPE_FDDI => kind::FDDI,
-            iphlp::IF_TYPE_IEEE1394 => kind::IEEE1394,
-            iphlp::IF_TYPE_IEEE80216_WMAN => kind::IEEE80216,
-            iphlp::IF_TYPE_TUNNEL => kind::VIRTUAL,
-            _ => kind::UNKNOWN,
+            iphlp::IF_TYPE_ETHERNET_CSMACD => LinkKind::Ethernet,
+            iphlp::IF_TYPE_SOFTWARE_LOOPBACK => LinkKind::Loopback,
+            iphlp::IF_TYPE_IEEE80211 => LinkKind::Wifi,
+            iphlp::IF_TYPE_PPP => LinkKind::Ppp,
+            iphlp::IF_TYPE_SLIP => LinkKind::Slip,
+            iphlp::IF_TYPE_FDDI => LinkKind::Fddi,
+            iphlp::IF_TYPE_IEEE1394 => LinkKind::Ieee1394,
+            iphlp::IF_TYPE_IEEE80216_WMAN => LinkKind::Ieee80216,
+            iphlp::IF_TYPE_TUNNEL => LinkKind::Virtual,
+            _ => LinkKind::Unknown,
         };
-        let mut f = 0;
-        if a.OperStatus == windows_sys::Win32::NetworkManagement::Ndis::IfOperStatusUp {
-            f |= flag::IS_UP | flag::IS_RUNNING;
-        }
-        f |= match kind {
-            kind::LOOPBACK => flag::IS_LOOPBACK,
-            kind::PPP | kind::SLIP => flag::IS_POINT_TO_POINT,
-            _ => flag::CAN_BROADCAST,
+        let up = a.OperStatus == windows_sys::Win32::NetworkManagement::Ndis::IfOperStatusUp;
+        let f = LinkFlags {
+            up,
+            running: up,
+            loopback: kind == LinkKind::Loopback,
+            point_to_point: matches!(kind, LinkKind::Ppp | LinkKind::Slip),
+            broadcast: !matches!(kind, LinkKind::Loopback | LinkKind::Ppp | LinkKind::Slip),
+            // SAFETY: the Flags view of the second union is always valid.
+            multicast: unsafe { a.Anonymous2.Flags } & iphlp::IP_ADAPTER_NO_MULTICAST == 0,
         };
-        // SAFETY: the Flags view of the second union is always valid.
-        if unsafe { a.Anonymous2.Flags } & iphlp::IP_ADAPTER_NO_MULTICAST == 0 {
-            f |= flag::CAN_MULTICAST;
-        }
         let hw_len = (a.PhysicalAddressLength as usize).min(a.PhysicalAddress.len());
         let mut entries = Vec::new();
         let mut u = a.FirstUnicastAddress;
@@ -391,18 +416,22 @@ pub fn interfaces() -> io::Result<Vec<crate::interface::Iface>> {
             let ua = unsafe { &*u };
             u = ua.Next;
             if let Some(ip) = ip_of(&ua.Address) {
-                entries.push(Entry::new(ip, Some(ua.OnLinkPrefixLength), None));
+                entries.push(IfAddr {
+                    ip,
+                    prefix: Some(ua.OnLinkPrefixLength),
+                    broadcast: None,
+                });
             }
         }
-        out.push(Iface {
+        out.push(IfInfo {
             index,
             name,
             friendly: wide(a.FriendlyName),
             flags: f,
             kind,
-            hw: hw_string(&a.PhysicalAddress[..hw_len]),
+            hw: a.PhysicalAddress[..hw_len].to_vec(),
             mtu: a.Mtu as i32,
-            entries,
+            addrs: entries,
         });
     }
     Ok(out)
