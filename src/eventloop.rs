@@ -27,9 +27,11 @@ const FOREIGN_PROCESS: &str =
 /// and dispatches until `quit()`/`exit(code)`; `processEvents()` runs one
 /// pass. A loop belongs to the thread that created it.
 ///
-///     loop = QEventLoop()
-///     QTimer.singleShot(1000, loop.quit)
-///     loop.exec()   # 0
+/// ```python
+/// loop = QEventLoop()
+/// QTimer.singleShot(1000, loop.quit)
+/// loop.exec()   # 0
+/// ```
 #[pyclass(name = "QEventLoop", module = "qudp", subclass, frozen, weakref, dict)]
 pub struct QEventLoop {
     reactor: Arc<Shared>,

@@ -31,7 +31,9 @@ struct State {
 /// started it (a heap of deadlines in the reactor; the poll waits until the
 /// earliest). `QTimer.singleShot(ms, callable)` runs a callable once.
 ///
-///     t = QTimer(); t.timeout.connect(tick); t.start(100)
+/// ```python
+/// t = QTimer(); t.timeout.connect(tick); t.start(100)
+/// ```
 #[pyclass(name = "QTimer", module = "qudp", subclass, frozen, weakref, dict)]
 pub struct QTimer {
     state: Mutex<State>,
