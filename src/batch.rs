@@ -3,51 +3,107 @@
 //! calls then serve in O(1). The ring only ever holds what the kernel has
 //! already handed over; it never drops a datagram on its own, and when it is
 //! full the rest stays in the kernel queue.
+//!
+//! Memory follows the traffic. The kernel writes into a per-thread scratch
+//! area shared by every socket of the thread: each message gets a small slot
+//! (`SMALL_BYTES`, contiguous with its neighbours, so a batch of small
+//! datagrams touches a few pages) followed by its own overflow area, so that
+//! the largest UDP payload (65,527 bytes over IPv6) and a 64 KiB coalesced
+//! (GRO) receive still fit and nothing is ever truncated. The socket then
+//! copies out exactly the bytes it received, packed, and gives its memory
+//! back when the ring empties: an idle socket holds no buffer at all, and a
+//! thread's scratch costs address space once, whatever its number of sockets.
 
+use std::cell::RefCell;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::mem::MaybeUninit;
 
-/// Largest UDP payload over IPv6 without jumbograms (65535 - 8); IPv4's
-/// limit (65507) is smaller, so one slot of this size never truncates.
-pub const SLOT_BYTES: usize = 65536;
-/// Datagrams fetched per system call by default.
+pub use crate::sys::Meta;
+use crate::sys::RecvBuf;
+
+/// Datagrams fetched per fill by default.
 pub const DEFAULT_SLOTS: usize = 64;
 /// Upper bound for `setReadBatchSize`.
 pub const MAX_SLOTS: usize = 1024;
+/// The small slot each message lands in first; C receivers use 2 KiB
+/// slots too, and every datagram within a 1500-byte MTU fits.
+pub const SMALL_BYTES: usize = 2048;
+/// Room per message: small slot + overflow. At least the largest UDP
+/// payload (65535 - 8 over IPv6) and the largest GRO receive (64 KiB).
+pub const MESSAGE_BYTES: usize = 65536;
+const OVERFLOW_BYTES: usize = MESSAGE_BYTES - SMALL_BYTES;
+/// Messages per system call. Bounds the scratch to `CHUNK` messages
+/// (4 MiB of address space per thread, made resident only where the kernel
+/// writes); larger batch sizes take several calls of `CHUNK`.
+const CHUNK: usize = 64;
 
-/// What the kernel told us about one datagram besides its bytes.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Meta {
-    /// Where the datagram starts in the ring's data (a slot, or a segment
-    /// within a slot when GRO coalesced several datagrams into one).
-    pub off: usize,
-    pub len: usize,
-    pub src: Option<SocketAddr>,
-    /// Destination address and interface (IP_PKTINFO / IPV6_PKTINFO).
-    pub dst: Option<IpAddr>,
-    pub ifindex: u32,
-    /// TTL or hop limit (IP_RECVTTL / IPV6_RECVHOPLIMIT), -1 when unknown.
-    pub hop: i32,
-    /// Kernel receive time (SO_TIMESTAMPNS), nanoseconds since the epoch.
-    pub stamp_ns: Option<i64>,
-    /// Kernel drop counter (SO_RXQ_OVFL) as of this datagram.
-    pub drops: Option<u32>,
-    /// GRO segment size (UDP_GRO) when the kernel coalesced datagrams.
-    pub gso_size: usize,
+/// The kernel's landing area for one thread, reused by each fill.
+struct Scratch {
+    small: Box<[MaybeUninit<u8>]>,
+    overflow: Box<[MaybeUninit<u8>]>,
+    metas: Vec<Meta>,
 }
 
-/// Fixed slots for one batch plus the metadata of what they hold.
+impl Scratch {
+    fn new() -> Self {
+        Scratch {
+            // Uninitialised: the kernel writes before anything reads, and
+            // untouched pages of the overflow never become resident.
+            small: Box::new_uninit_slice(CHUNK * SMALL_BYTES),
+            overflow: Box::new_uninit_slice(CHUNK * OVERFLOW_BYTES),
+            metas: Vec::with_capacity(CHUNK),
+        }
+    }
+}
+
+/// The first `len` bytes that landed for message `i`, as its two parts.
+fn landed<'a>(
+    small: &'a [MaybeUninit<u8>],
+    overflow: &'a [MaybeUninit<u8>],
+    i: usize,
+    len: usize,
+) -> [&'a [u8]; 2] {
+    let len = len.min(MESSAGE_BYTES);
+    let head = len.min(SMALL_BYTES);
+    let small = &small[i * SMALL_BYTES..i * SMALL_BYTES + head];
+    let over = &overflow[i * OVERFLOW_BYTES..i * OVERFLOW_BYTES + (len - head)];
+    // SAFETY: the kernel wrote `len` bytes for message i, the first
+    // SMALL_BYTES into its small slot and the rest into its overflow area;
+    // the (bounds-checked) slices above cover exactly those bytes, and
+    // MaybeUninit<u8> has the layout of u8.
+    unsafe {
+        [
+            std::slice::from_raw_parts(small.as_ptr().cast::<u8>(), small.len()),
+            std::slice::from_raw_parts(over.as_ptr().cast::<u8>(), over.len()),
+        ]
+    }
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
+}
+
+/// One datagram held: where its bytes start in the ring's data.
+#[derive(Debug)]
+struct Entry {
+    off: usize,
+    meta: Meta,
+}
+
+/// The datagrams of one fill, their bytes packed in one buffer.
+#[derive(Debug)]
 pub struct Ring {
-    /// `slots * SLOT_BYTES`, allocated on the first receive (zeroed pages
-    /// that are only made resident where the kernel writes).
-    pub data: Vec<u8>,
+    data: Vec<u8>,
+    entries: Vec<Entry>,
+    head: usize,
+    /// Messages per fill (setReadBatchSize).
     pub slots: usize,
-    pub metas: Vec<Meta>,
-    pub head: usize,
-    /// The last refill used every slot, so the kernel may hold more. When it
-    /// did not, the queue was empty then and any later datagram brings a new
-    /// readiness edge: no re-check (and no extra recvmmsg) is needed.
+    /// The last fill took `slots` messages, so the kernel may hold more.
+    /// When it did not, the queue was empty then.
     pub more: bool,
+    /// An error met after some datagrams of a fill: reported by the next
+    /// fill, once those datagrams are read, so order is kept.
+    pending: Option<io::Error>,
 }
 
 impl Default for Ring {
@@ -60,70 +116,56 @@ impl Ring {
     pub fn new(slots: usize) -> Self {
         Ring {
             data: Vec::new(),
-            slots: slots.clamp(1, MAX_SLOTS),
-            metas: Vec::new(),
+            entries: Vec::new(),
             head: 0,
+            slots: slots.clamp(1, MAX_SLOTS),
             more: false,
+            pending: None,
         }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.head >= self.metas.len()
+        self.head >= self.entries.len()
     }
 
     pub fn len(&self) -> usize {
-        self.metas.len() - self.head.min(self.metas.len())
+        self.entries.len() - self.head.min(self.entries.len())
     }
 
     pub fn front(&self) -> Option<&Meta> {
-        self.metas.get(self.head)
+        self.entries.get(self.head).map(|e| &e.meta)
     }
 
     /// The bytes of the datagram at the head.
     pub fn front_bytes(&self) -> &[u8] {
-        let m = &self.metas[self.head];
-        &self.data[m.off..m.off + m.len]
-    }
-
-    /// Split every coalesced (GRO) receive into its datagrams, in order, so
-    /// the rest of qudp sees one entry per datagram as the sender sent them.
-    pub fn split_coalesced(&mut self) {
-        if !self.metas.iter().any(|m| m.gso_size > 0 && m.len > m.gso_size) {
-            return;
-        }
-        let mut out = Vec::with_capacity(self.metas.len() * 2);
-        for m in self.metas.drain(..) {
-            if m.gso_size == 0 || m.len <= m.gso_size {
-                out.push(m);
-                continue;
-            }
-            let mut at = 0;
-            while at < m.len {
-                let n = m.gso_size.min(m.len - at);
-                out.push(Meta {
-                    off: m.off + at,
-                    len: n,
-                    gso_size: 0,
-                    ..m.clone()
-                });
-                at += n;
-            }
-        }
-        self.metas = out;
+        let e = &self.entries[self.head];
+        &self.data[e.off..e.off + e.meta.len]
     }
 
     /// Take the head. Panics if empty; callers check `is_empty` first.
     pub fn pop(&mut self) -> Meta {
-        let m = std::mem::take(&mut self.metas[self.head]);
+        let m = std::mem::take(&mut self.entries[self.head].meta);
         self.head += 1;
+        if self.head == self.entries.len() {
+            self.release();
+        }
         m
     }
 
-    /// Forget everything held (close/abort): the data was the socket's, and
-    /// a closed socket has no pending datagrams.
-    pub fn clear(&mut self) {
-        self.metas.clear();
+    /// Hold nothing, and give the memory back: what an empty ring keeps
+    /// would be a cost per idle socket.
+    fn release(&mut self) {
+        self.data = Vec::new();
+        self.entries = Vec::new();
         self.head = 0;
+    }
+
+    /// Forget everything held (close/abort): the data was the socket's, and
+    /// a closed socket has no pending datagrams or errors.
+    pub fn clear(&mut self) {
+        self.release();
+        self.more = false;
+        self.pending = None;
     }
 
     /// Change the batch size. Only applies while empty, so nothing already
@@ -133,55 +175,161 @@ impl Ring {
             return false;
         }
         self.slots = slots.clamp(1, MAX_SLOTS);
-        self.data = Vec::new();
-        self.metas.clear();
-        self.head = 0;
         true
     }
 
-    /// Prepare for a refill: the caller has checked the ring is empty.
-    pub fn start_fill(&mut self) -> &mut [u8] {
-        debug_assert!(self.is_empty());
-        self.metas.clear();
-        self.head = 0;
-        let need = self.slots * SLOT_BYTES;
-        if self.data.len() != need {
-            self.data = vec![0u8; need];
+    /// Copy one received message in (its bytes in parts, as they landed)
+    /// and hold it, split into its datagrams when the kernel coalesced
+    /// several (GRO), in order, so the rest of qudp sees one entry per
+    /// datagram as the sender sent them. `meta.len` is taken from the parts.
+    pub fn absorb(&mut self, meta: Meta, parts: [&[u8]; 2]) {
+        let off = self.data.len();
+        for p in parts {
+            self.data.extend_from_slice(p);
         }
-        &mut self.data
+        let len = self.data.len() - off;
+        let seg = meta.gso_size;
+        if seg == 0 || len <= seg {
+            self.entries.push(Entry {
+                off,
+                meta: Meta { len, ..meta },
+            });
+            return;
+        }
+        let mut at = 0;
+        while at < len {
+            let n = seg.min(len - at);
+            self.entries.push(Entry {
+                off: off + at,
+                meta: Meta {
+                    len: n,
+                    gso_size: 0,
+                    ..meta.clone()
+                },
+            });
+            at += n;
+        }
     }
 
     /// Fill from the socket when empty. Returns how many datagrams are now
-    /// held; `Ok(0)` means the kernel had none (EAGAIN).
-    pub fn fill(&mut self, fd: &socket2::Socket) -> io::Result<usize> {
+    /// held; `Ok(0)` means the kernel had none (EAGAIN). Takes at most
+    /// `slots` messages; the rest stays in the kernel.
+    pub fn fill(&mut self, sock: &socket2::Socket) -> io::Result<usize> {
         if !self.is_empty() {
             return Ok(self.len());
         }
-        crate::sys::recv_batch(fd, self)
+        self.release();
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
+        let mut taken = 0;
+        SCRATCH.with(|cell| {
+            let mut guard = cell.borrow_mut();
+            let s = guard.get_or_insert_with(Scratch::new);
+            while taken < self.slots {
+                let want = (self.slots - taken).min(CHUNK);
+                s.metas.clear();
+                let (n, err) = {
+                    let mut small = s.small.chunks_exact_mut(SMALL_BYTES);
+                    let mut over = s.overflow.chunks_exact_mut(OVERFLOW_BYTES);
+                    let mut msgs: [[RecvBuf<'_>; 2]; CHUNK] = std::array::from_fn(|_| {
+                        let a = small.next().expect("CHUNK small slots");
+                        let b = over.next().expect("CHUNK overflow areas");
+                        [RecvBuf::new(a), RecvBuf::new(b)]
+                    });
+                    crate::sys::recv_batch(sock, &mut msgs[..want], &mut s.metas)
+                };
+                let n = n.min(s.metas.len()).min(want);
+                let bytes: usize = s.metas[..n].iter().map(|m| m.len.min(MESSAGE_BYTES)).sum();
+                self.data.reserve(bytes);
+                self.entries.reserve(n);
+                for (i, meta) in s.metas.drain(..n).enumerate() {
+                    let parts = landed(&s.small, &s.overflow, i, meta.len);
+                    self.absorb(meta, parts);
+                }
+                taken += n;
+                if let Some(e) = err {
+                    if self.is_empty() {
+                        return Err(e);
+                    }
+                    self.pending = Some(e);
+                    break;
+                }
+                if n < want {
+                    break;
+                }
+            }
+            self.more = taken == self.slots;
+            Ok(self.len())
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use socket2::{Domain, Protocol, Socket, Type};
+    use std::net::{Ipv4Addr, SocketAddr};
 
-    fn pushed(r: &mut Ring, lens: &[usize]) {
-        r.start_fill();
+    fn held(r: &mut Ring, lens: &[usize]) {
+        r.release();
         for (i, &len) in lens.iter().enumerate() {
-            let off = i * SLOT_BYTES;
-            r.data[off..off + len].fill(i as u8 + 1);
-            r.metas.push(Meta {
-                off,
-                len,
-                ..Meta::default()
-            });
+            let bytes = vec![i as u8 + 1; len];
+            r.absorb(
+                Meta {
+                    len,
+                    ..Meta::default()
+                },
+                [&bytes[..len.min(3)], &bytes[len.min(3)..]],
+            );
         }
+    }
+
+    fn drain(r: &mut Ring) -> Vec<Vec<u8>> {
+        let mut got = Vec::new();
+        while !r.is_empty() {
+            got.push(r.front_bytes().to_vec());
+            assert_eq!(r.front().unwrap().len, got.last().unwrap().len());
+            r.pop();
+        }
+        got
+    }
+
+    /// A receiver on 127.0.0.1 and a sender connected to it.
+    fn pair() -> (Socket, Socket) {
+        let rx = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).unwrap();
+        // Room for a chunk of maximal datagrams (SO_RCVBUFFORCE: we are root).
+        let big: libc::c_int = 64 << 20;
+        // SAFETY: a live c_int of the size passed.
+        let forced = unsafe {
+            libc::setsockopt(
+                std::os::fd::AsRawFd::as_raw_fd(&rx),
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUFFORCE,
+                (&big as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if forced != 0 {
+            rx.set_recv_buffer_size(big as usize).unwrap();
+        }
+        rx.bind(&SocketAddr::from((Ipv4Addr::LOCALHOST, 0)).into())
+            .unwrap();
+        rx.set_nonblocking(true).unwrap();
+        let tx = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).unwrap();
+        tx.set_send_buffer_size(4 << 20).unwrap();
+        tx.connect(&rx.local_addr().unwrap()).unwrap();
+        (rx, tx)
+    }
+
+    fn payload(i: usize, len: usize) -> Vec<u8> {
+        (0..len).map(|k| (k * 7 + i * 13) as u8).collect()
     }
 
     #[test]
     fn pops_in_order_then_empty() {
         let mut r = Ring::new(4);
-        pushed(&mut r, &[3, 0, 5]);
+        held(&mut r, &[3, 0, 5]);
         assert_eq!(r.len(), 3);
         assert_eq!(r.front_bytes(), &[1, 1, 1]);
         assert_eq!(r.pop().len, 3);
@@ -191,21 +339,21 @@ mod tests {
         r.pop();
         assert!(r.is_empty());
         assert_eq!(r.len(), 0);
+        assert!(r.front().is_none());
     }
 
     #[test]
     fn coalesced_receive_splits_into_datagrams() {
         let mut r = Ring::new(2);
-        r.start_fill();
-        r.data[..10].copy_from_slice(b"aaaabbbbcc");
-        r.metas.push(Meta {
-            off: 0,
-            len: 10,
-            gso_size: 4,
-            hop: 7,
-            ..Meta::default()
-        });
-        r.split_coalesced();
+        r.absorb(
+            Meta {
+                len: 10,
+                gso_size: 4,
+                hop: 7,
+                ..Meta::default()
+            },
+            [b"aaaab", b"bbbcc"],
+        );
         let mut got = Vec::new();
         while !r.is_empty() {
             got.push((r.front_bytes().to_vec(), r.front().unwrap().hop));
@@ -220,12 +368,131 @@ mod tests {
     #[test]
     fn resize_refused_while_holding_data() {
         let mut r = Ring::new(2);
-        pushed(&mut r, &[1]);
+        held(&mut r, &[1]);
         assert!(!r.resize(8));
         r.pop();
         assert!(r.resize(8));
         assert_eq!(r.slots, 8);
         assert!(Ring::new(0).slots >= 1);
         assert_eq!(Ring::new(1 << 20).slots, MAX_SLOTS);
+    }
+
+    #[test]
+    fn empty_ring_holds_no_memory() {
+        let mut r = Ring::new(4);
+        held(&mut r, &[100, 70000]);
+        assert!(r.data.capacity() >= 70100);
+        r.pop();
+        r.pop();
+        assert_eq!((r.data.capacity(), r.entries.capacity()), (0, 0));
+        held(&mut r, &[5]);
+        r.clear();
+        assert!(r.is_empty());
+        assert_eq!((r.data.capacity(), r.entries.capacity()), (0, 0));
+    }
+
+    #[test]
+    fn big_and_small_datagrams_mixed_in_one_fill() {
+        let (rx, tx) = pair();
+        let lens = [0, 1, 2047, 2048, 2049, 9000, 65507, 64, 65507, 3];
+        for (i, &len) in lens.iter().enumerate() {
+            assert_eq!(tx.send(&payload(i, len)).unwrap(), len);
+        }
+        let mut r = Ring::new(64);
+        assert_eq!(r.fill(&rx).unwrap(), lens.len());
+        assert!(!r.more);
+        let got = drain(&mut r);
+        let want: Vec<Vec<u8>> = lens.iter().enumerate().map(|(i, &n)| payload(i, n)).collect();
+        assert_eq!(got, want);
+        assert_eq!(r.fill(&rx).unwrap(), 0);
+        assert_eq!(r.data.capacity(), 0);
+    }
+
+    #[test]
+    fn a_fill_takes_at_most_slots_and_leaves_the_rest_in_the_kernel() {
+        let (rx, tx) = pair();
+        // 150 > CHUNK: a batch of 100 takes two system calls.
+        for i in 0..150 {
+            tx.send(&payload(i, 10 + i * 37)).unwrap();
+        }
+        let mut r = Ring::new(100);
+        assert_eq!(r.fill(&rx).unwrap(), 100);
+        assert!(r.more);
+        // A full ring does not read more.
+        assert_eq!(r.fill(&rx).unwrap(), 100);
+        let mut got = drain(&mut r);
+        assert_eq!(r.fill(&rx).unwrap(), 50);
+        assert!(!r.more);
+        got.extend(drain(&mut r));
+        let want: Vec<Vec<u8>> = (0..150).map(|i| payload(i, 10 + i * 37)).collect();
+        assert_eq!(got, want);
+        assert_eq!(r.fill(&rx).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_full_batch_of_maximal_datagrams_fits() {
+        let (rx, tx) = pair();
+        // Every message of a chunk uses its overflow area.
+        for i in 0..CHUNK + 1 {
+            tx.send(&payload(i, 65507)).unwrap();
+        }
+        let mut r = Ring::new(CHUNK);
+        assert_eq!(r.fill(&rx).unwrap(), CHUNK);
+        let mut got = drain(&mut r);
+        assert_eq!(r.fill(&rx).unwrap(), 1);
+        got.extend(drain(&mut r));
+        assert_eq!(got.len(), CHUNK + 1);
+        for (i, g) in got.iter().enumerate() {
+            assert!(g == &payload(i, 65507), "datagram {i} altered");
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn gro_receive_is_split_back() {
+        let (rx, tx) = pair();
+        crate::sys::set_gro(&rx, true).unwrap();
+        let segs: Vec<Vec<u8>> = (0..20)
+            .map(|i| payload(i, if i == 19 { 500 } else { 1200 }))
+            .collect();
+        let refs: Vec<&[u8]> = segs.iter().map(Vec::as_slice).collect();
+        let dest = rx.local_addr().unwrap();
+        let (sent, err) = crate::sys::send_batch(&tx, &refs, &dest);
+        assert_eq!((sent, err.map(|e| e.to_string())), (20, None));
+        let mut r = Ring::new(4);
+        let mut got = Vec::new();
+        let mut most = 0;
+        for _ in 0..40 {
+            let n = r.fill(&rx).unwrap();
+            if n == 0 {
+                break;
+            }
+            most = most.max(n);
+            got.extend(drain(&mut r));
+        }
+        assert_eq!(got, segs);
+        // Loopback hands the GSO send over whole: coalesced, then split.
+        assert!(most > 4, "no coalesced receive seen (largest fill {most})");
+    }
+
+    #[test]
+    fn an_error_after_datagrams_comes_after_them() {
+        let (rx, tx) = pair();
+        tx.send(b"one").unwrap();
+        let mut r = Ring::new(4);
+        r.pending = Some(io::Error::from_raw_os_error(111));
+        // A held error is reported only once the ring is empty.
+        r.absorb(
+            Meta {
+                len: 1,
+                ..Meta::default()
+            },
+            [b"x", b""],
+        );
+        assert_eq!(r.fill(&rx).unwrap(), 1);
+        r.pop();
+        assert_eq!(r.fill(&rx).unwrap_err().raw_os_error(), Some(111));
+        assert_eq!(r.fill(&rx).unwrap(), 1);
+        assert_eq!(r.front_bytes(), b"one");
     }
 }
