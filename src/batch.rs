@@ -83,19 +83,16 @@ thread_local! {
     static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
 }
 
-/// One datagram held: where its bytes start in the ring's data.
-#[derive(Debug)]
-struct Entry {
-    off: usize,
-    meta: Meta,
-}
-
-/// The datagrams of one fill, their bytes packed in one buffer.
+/// The datagrams of one fill: their records, and their bytes packed in
+/// order in one buffer. Datagrams leave in order, so the head's bytes start
+/// where the previous one's ended and no offsets are stored.
 #[derive(Debug)]
 pub struct Ring {
     data: Vec<u8>,
-    entries: Vec<Entry>,
+    metas: Vec<Meta>,
     head: usize,
+    /// Where the head's bytes start in `data`.
+    at: usize,
     /// Messages per fill (setReadBatchSize).
     pub slots: usize,
     /// The last fill took `slots` messages, so the kernel may hold more.
@@ -116,8 +113,9 @@ impl Ring {
     pub fn new(slots: usize) -> Self {
         Ring {
             data: Vec::new(),
-            entries: Vec::new(),
+            metas: Vec::new(),
             head: 0,
+            at: 0,
             slots: slots.clamp(1, MAX_SLOTS),
             more: false,
             pending: None,
@@ -125,28 +123,28 @@ impl Ring {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.head >= self.entries.len()
+        self.head >= self.metas.len()
     }
 
     pub fn len(&self) -> usize {
-        self.entries.len() - self.head.min(self.entries.len())
+        self.metas.len() - self.head.min(self.metas.len())
     }
 
     pub fn front(&self) -> Option<&Meta> {
-        self.entries.get(self.head).map(|e| &e.meta)
+        self.metas.get(self.head)
     }
 
     /// The bytes of the datagram at the head.
     pub fn front_bytes(&self) -> &[u8] {
-        let e = &self.entries[self.head];
-        &self.data[e.off..e.off + e.meta.len]
+        &self.data[self.at..self.at + self.metas[self.head].len]
     }
 
     /// Take the head. Panics if empty; callers check `is_empty` first.
     pub fn pop(&mut self) -> Meta {
-        let m = std::mem::take(&mut self.entries[self.head].meta);
+        let m = std::mem::take(&mut self.metas[self.head]);
         self.head += 1;
-        if self.head == self.entries.len() {
+        self.at += m.len;
+        if self.head == self.metas.len() {
             self.release();
         }
         m
@@ -156,8 +154,9 @@ impl Ring {
     /// would be a cost per idle socket.
     fn release(&mut self) {
         self.data = Vec::new();
-        self.entries = Vec::new();
+        self.metas = Vec::new();
         self.head = 0;
+        self.at = 0;
     }
 
     /// Forget everything held (close/abort): the data was the socket's, and
@@ -179,35 +178,42 @@ impl Ring {
     }
 
     /// Copy one received message in (its bytes in parts, as they landed)
-    /// and hold it, split into its datagrams when the kernel coalesced
-    /// several (GRO), in order, so the rest of qudp sees one entry per
-    /// datagram as the sender sent them. `meta.len` is taken from the parts.
+    /// and hold it, split into its datagrams if the kernel coalesced
+    /// several. `meta.len` is taken from the parts.
     pub fn absorb(&mut self, meta: Meta, parts: [&[u8]; 2]) {
-        let off = self.data.len();
-        for p in parts {
-            self.data.extend_from_slice(p);
-        }
-        let len = self.data.len() - off;
-        let seg = meta.gso_size;
-        if seg == 0 || len <= seg {
-            self.entries.push(Entry {
-                off,
-                meta: Meta { len, ..meta },
-            });
+        let from = self.metas.len();
+        let len = parts[0].len() + parts[1].len();
+        self.data.extend_from_slice(parts[0]);
+        self.data.extend_from_slice(parts[1]);
+        self.metas.push(Meta { len, ..meta });
+        self.split_coalesced(from);
+    }
+
+    /// Split every coalesced (GRO) receive from record `from` on into its
+    /// datagrams, in order, so the rest of qudp sees one record per
+    /// datagram as the sender sent them. The bytes are already in place:
+    /// the segments are packed back to back like any other datagrams.
+    fn split_coalesced(&mut self, from: usize) {
+        let coalesced = |m: &Meta| m.gso_size > 0 && m.len > m.gso_size;
+        if !self.metas[from..].iter().any(coalesced) {
             return;
         }
-        let mut at = 0;
-        while at < len {
-            let n = seg.min(len - at);
-            self.entries.push(Entry {
-                off: off + at,
-                meta: Meta {
+        let tail = self.metas.split_off(from);
+        for m in tail {
+            if !coalesced(&m) {
+                self.metas.push(m);
+                continue;
+            }
+            let mut at = 0;
+            while at < m.len {
+                let n = m.gso_size.min(m.len - at);
+                self.metas.push(Meta {
                     len: n,
                     gso_size: 0,
-                    ..meta.clone()
-                },
-            });
-            at += n;
+                    ..m.clone()
+                });
+                at += n;
+            }
         }
     }
 
@@ -222,46 +228,63 @@ impl Ring {
         if let Some(e) = self.pending.take() {
             return Err(e);
         }
+        // The thread's landing area; a fresh one only while the thread is
+        // being torn down (or, impossibly, re-entered).
+        SCRATCH
+            .try_with(|cell| match cell.try_borrow_mut() {
+                Ok(mut s) => self.fill_from(sock, s.get_or_insert_with(Scratch::new)),
+                Err(_) => self.fill_from(sock, &mut Scratch::new()),
+            })
+            .unwrap_or_else(|_| self.fill_from(sock, &mut Scratch::new()))
+    }
+
+    fn fill_from(&mut self, sock: &socket2::Socket, s: &mut Scratch) -> io::Result<usize> {
         let mut taken = 0;
-        SCRATCH.with(|cell| {
-            let mut guard = cell.borrow_mut();
-            let s = guard.get_or_insert_with(Scratch::new);
-            while taken < self.slots {
-                let want = (self.slots - taken).min(CHUNK);
-                s.metas.clear();
-                let (n, err) = {
-                    let mut small = s.small.chunks_exact_mut(SMALL_BYTES);
-                    let mut over = s.overflow.chunks_exact_mut(OVERFLOW_BYTES);
-                    let mut msgs: [[RecvBuf<'_>; 2]; CHUNK] = std::array::from_fn(|_| {
-                        let a = small.next().expect("CHUNK small slots");
-                        let b = over.next().expect("CHUNK overflow areas");
-                        [RecvBuf::new(a), RecvBuf::new(b)]
-                    });
-                    crate::sys::recv_batch(sock, &mut msgs[..want], &mut s.metas)
-                };
-                let n = n.min(s.metas.len()).min(want);
-                let bytes: usize = s.metas[..n].iter().map(|m| m.len.min(MESSAGE_BYTES)).sum();
-                self.data.reserve(bytes);
-                self.entries.reserve(n);
-                for (i, meta) in s.metas.drain(..n).enumerate() {
-                    let parts = landed(&s.small, &s.overflow, i, meta.len);
-                    self.absorb(meta, parts);
-                }
-                taken += n;
-                if let Some(e) = err {
-                    if self.is_empty() {
-                        return Err(e);
-                    }
-                    self.pending = Some(e);
-                    break;
-                }
-                if n < want {
-                    break;
-                }
+        while taken < self.slots {
+            let want = (self.slots - taken).min(CHUNK);
+            s.metas.clear();
+            let (n, err) = {
+                let mut small = s.small.chunks_exact_mut(SMALL_BYTES);
+                let mut over = s.overflow.chunks_exact_mut(OVERFLOW_BYTES);
+                let mut msgs: [[RecvBuf<'_>; 2]; CHUNK] = std::array::from_fn(|_| {
+                    let a = small.next().expect("CHUNK small slots");
+                    let b = over.next().expect("CHUNK overflow areas");
+                    [RecvBuf::new(a), RecvBuf::new(b)]
+                });
+                crate::sys::recv_batch(sock, &mut msgs[..want], &mut s.metas)
+            };
+            let n = n.min(s.metas.len()).min(want);
+            let got = &mut s.metas[..n];
+            let mut bytes = 0;
+            for m in got.iter_mut() {
+                m.len = m.len.min(MESSAGE_BYTES);
+                bytes += m.len;
             }
-            self.more = taken == self.slots;
-            Ok(self.len())
-        })
+            // Exactly what arrived: one copy of the records, one of the bytes.
+            let from = self.metas.len();
+            self.metas.reserve_exact(n);
+            self.metas.extend_from_slice(got);
+            self.data.reserve_exact(bytes);
+            for (i, m) in got.iter().enumerate() {
+                let [a, b] = landed(&s.small, &s.overflow, i, m.len);
+                self.data.extend_from_slice(a);
+                self.data.extend_from_slice(b);
+            }
+            self.split_coalesced(from);
+            taken += n;
+            if let Some(e) = err {
+                if self.is_empty() {
+                    return Err(e);
+                }
+                self.pending = Some(e);
+                break;
+            }
+            if n < want {
+                break;
+            }
+        }
+        self.more = taken == self.slots;
+        Ok(self.len())
     }
 }
 
@@ -384,11 +407,11 @@ mod tests {
         assert!(r.data.capacity() >= 70100);
         r.pop();
         r.pop();
-        assert_eq!((r.data.capacity(), r.entries.capacity()), (0, 0));
+        assert_eq!((r.data.capacity(), r.metas.capacity()), (0, 0));
         held(&mut r, &[5]);
         r.clear();
         assert!(r.is_empty());
-        assert_eq!((r.data.capacity(), r.entries.capacity()), (0, 0));
+        assert_eq!((r.data.capacity(), r.metas.capacity()), (0, 0));
     }
 
     #[test]

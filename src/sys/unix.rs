@@ -343,6 +343,7 @@ impl<'a> RecvBuf<'a> {
 }
 
 /// Per-thread space for one batch's headers, addresses and control messages.
+#[derive(Default)]
 struct Scratch {
     names: Vec<libc::sockaddr_storage>,
     ctrl: Vec<u64>,
@@ -411,9 +412,7 @@ pub fn recv_batch<const N: usize>(
     if count == 0 {
         return (0, None);
     }
-    SCRATCH.with(|s| {
-        let mut s = s.borrow_mut();
-        let s = &mut *s;
+    let mut run = |s: &mut Scratch| {
         if s.names.len() < count {
             // SAFETY: sockaddr_storage is plain old data; all-zero is valid.
             s.names
@@ -421,7 +420,14 @@ pub fn recv_batch<const N: usize>(
             s.ctrl.resize(count * CTRL_WORDS, 0);
         }
         receive(sock, s, msgs, out)
-    })
+    };
+    // A fresh scratch only while the thread is being torn down.
+    SCRATCH
+        .try_with(|s| match s.try_borrow_mut() {
+            Ok(mut s) => run(&mut s),
+            Err(_) => run(&mut Scratch::default()),
+        })
+        .unwrap_or_else(|_| run(&mut Scratch::default()))
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
