@@ -83,6 +83,16 @@ thread_local! {
     static SCRATCH: RefCell<Option<Scratch>> = const { RefCell::new(None) };
 }
 
+/// How many datagrams one received message holds: several when the kernel
+/// coalesced them (UDP_GRO reports the segment size; the last may be short).
+fn segments(m: &Meta) -> usize {
+    if m.gso_size > 0 && m.len > m.gso_size {
+        m.len.div_ceil(m.gso_size)
+    } else {
+        1
+    }
+}
+
 /// The datagrams of one fill: their records, and their bytes packed in
 /// order in one buffer. Datagrams leave in order, so the head's bytes start
 /// where the previous one's ended and no offsets are stored.
@@ -144,9 +154,6 @@ impl Ring {
         let m = std::mem::take(&mut self.metas[self.head]);
         self.head += 1;
         self.at += m.len;
-        if self.head == self.metas.len() {
-            self.release();
-        }
         m
     }
 
@@ -155,6 +162,16 @@ impl Ring {
     fn release(&mut self) {
         self.data = Vec::new();
         self.metas = Vec::new();
+        self.head = 0;
+        self.at = 0;
+    }
+
+    /// Hold nothing but keep the buffers for the next fill: a busy socket
+    /// then reuses them instead of allocating (and faulting in) its batch
+    /// again each time.
+    fn reset(&mut self) {
+        self.data.clear();
+        self.metas.clear();
         self.head = 0;
         self.at = 0;
     }
@@ -181,39 +198,33 @@ impl Ring {
     /// and hold it, split into its datagrams if the kernel coalesced
     /// several. `meta.len` is taken from the parts.
     pub fn absorb(&mut self, meta: Meta, parts: [&[u8]; 2]) {
-        let from = self.metas.len();
         let len = parts[0].len() + parts[1].len();
         self.data.extend_from_slice(parts[0]);
         self.data.extend_from_slice(parts[1]);
-        self.metas.push(Meta { len, ..meta });
-        self.split_coalesced(from);
+        let m = Meta { len, ..meta };
+        self.metas.reserve(segments(&m));
+        self.push_split(&m);
     }
 
-    /// Split every coalesced (GRO) receive from record `from` on into its
-    /// datagrams, in order, so the rest of qudp sees one record per
-    /// datagram as the sender sent them. The bytes are already in place:
-    /// the segments are packed back to back like any other datagrams.
-    fn split_coalesced(&mut self, from: usize) {
-        let coalesced = |m: &Meta| m.gso_size > 0 && m.len > m.gso_size;
-        if !self.metas[from..].iter().any(coalesced) {
+    /// Hold the record of one received message: as is, or, when the kernel
+    /// coalesced several datagrams (GRO), one record per datagram, in order,
+    /// so the rest of qudp sees them as the sender sent them. The bytes are
+    /// already in place: the segments are packed back to back like any
+    /// other datagrams.
+    fn push_split(&mut self, m: &Meta) {
+        if segments(m) == 1 {
+            self.metas.push(m.clone());
             return;
         }
-        let tail = self.metas.split_off(from);
-        for m in tail {
-            if !coalesced(&m) {
-                self.metas.push(m);
-                continue;
-            }
-            let mut at = 0;
-            while at < m.len {
-                let n = m.gso_size.min(m.len - at);
-                self.metas.push(Meta {
-                    len: n,
-                    gso_size: 0,
-                    ..m.clone()
-                });
-                at += n;
-            }
+        let mut at = 0;
+        while at < m.len {
+            let n = m.gso_size.min(m.len - at);
+            self.metas.push(Meta {
+                len: n,
+                gso_size: 0,
+                ..m.clone()
+            });
+            at += n;
         }
     }
 
@@ -224,18 +235,25 @@ impl Ring {
         if !self.is_empty() {
             return Ok(self.len());
         }
-        self.release();
+        self.reset();
         if let Some(e) = self.pending.take() {
+            self.release();
             return Err(e);
         }
         // The thread's landing area; a fresh one only while the thread is
         // being torn down (or, impossibly, re-entered).
-        SCRATCH
+        let got = SCRATCH
             .try_with(|cell| match cell.try_borrow_mut() {
                 Ok(mut s) => self.fill_from(sock, s.get_or_insert_with(Scratch::new)),
                 Err(_) => self.fill_from(sock, &mut Scratch::new()),
             })
-            .unwrap_or_else(|_| self.fill_from(sock, &mut Scratch::new()))
+            .unwrap_or_else(|_| self.fill_from(sock, &mut Scratch::new()));
+        if !matches!(got, Ok(n) if n > 0) {
+            // The queue is empty (or failed): the socket is idle until the
+            // next datagram, so it keeps no buffer.
+            self.release();
+        }
+        got
     }
 
     fn fill_from(&mut self, sock: &socket2::Socket, s: &mut Scratch) -> io::Result<usize> {
@@ -260,17 +278,21 @@ impl Ring {
                 m.len = m.len.min(MESSAGE_BYTES);
                 bytes += m.len;
             }
-            // Exactly what arrived: one copy of the records, one of the bytes.
-            let from = self.metas.len();
-            self.metas.reserve_exact(n);
-            self.metas.extend_from_slice(got);
-            self.data.reserve_exact(bytes);
+            // Room for exactly what arrived: one copy of the records, one of
+            // the bytes.
+            let records: usize = got.iter().map(segments).sum();
+            self.metas.reserve(records);
+            if records == n {
+                self.metas.extend_from_slice(got);
+            } else {
+                got.iter().for_each(|m| self.push_split(m));
+            }
+            self.data.reserve(bytes);
             for (i, m) in got.iter().enumerate() {
                 let [a, b] = landed(&s.small, &s.overflow, i, m.len);
                 self.data.extend_from_slice(a);
                 self.data.extend_from_slice(b);
             }
-            self.split_coalesced(from);
             taken += n;
             if let Some(e) = err {
                 if self.is_empty() {
@@ -401,12 +423,20 @@ mod tests {
     }
 
     #[test]
-    fn empty_ring_holds_no_memory() {
+    fn an_idle_ring_holds_no_memory() {
+        let (rx, tx) = pair();
         let mut r = Ring::new(4);
         held(&mut r, &[100, 70000]);
         assert!(r.data.capacity() >= 70100);
         r.pop();
         r.pop();
+        // Drained but not yet idle: the buffers wait for the next fill.
+        tx.send(b"next").unwrap();
+        assert_eq!(r.fill(&rx).unwrap(), 1);
+        assert_eq!(r.front_bytes(), b"next");
+        r.pop();
+        // A fill that finds the queue empty gives everything back.
+        assert_eq!(r.fill(&rx).unwrap(), 0);
         assert_eq!((r.data.capacity(), r.metas.capacity()), (0, 0));
         held(&mut r, &[5]);
         r.clear();
