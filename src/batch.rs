@@ -4,15 +4,20 @@
 //! already handed over; it never drops a datagram on its own, and when it is
 //! full the rest stays in the kernel queue.
 //!
-//! Memory follows the traffic. The kernel writes into a per-thread scratch
+//! Memory follows the traffic. The kernel writes into a per-thread landing
 //! area shared by every socket of the thread: each message gets a small slot
 //! (`SMALL_BYTES`, contiguous with its neighbours, so a batch of small
-//! datagrams touches a few pages) followed by its own overflow area, so that
-//! the largest UDP payload (65,527 bytes over IPv6) and a 64 KiB coalesced
-//! (GRO) receive still fit and nothing is ever truncated. The socket then
-//! copies out exactly the bytes it received, packed, and gives its memory
-//! back when the ring empties: an idle socket holds no buffer at all, and a
-//! thread's scratch costs address space once, whatever its number of sockets.
+//! datagrams touches a few pages) followed by a block of its own for the
+//! rest, so that the largest UDP payload (65,527 bytes over IPv6) and a
+//! 64 KiB coalesced (GRO) receive still fit and nothing is ever truncated.
+//! The socket then keeps exactly what it received: small datagrams copied
+//! out and packed, a bigger one by taking its block (the slot's bytes copied
+//! in front, so only `SMALL_BYTES` are copied however big it is). A fill
+//! hands the previous fill's blocks back to the thread's area, and a fill
+//! that finds the kernel queue empty frees the socket's buffers: an idle
+//! socket holds no receive memory, and a thread's area costs 4 MiB of
+//! address space once (resident only where the kernel wrote), whatever its
+//! number of sockets.
 
 use std::cell::RefCell;
 use std::io;
@@ -28,54 +33,84 @@ pub const MAX_SLOTS: usize = 1024;
 /// The small slot each message lands in first; C receivers use 2 KiB
 /// slots too, and every datagram within a 1500-byte MTU fits.
 pub const SMALL_BYTES: usize = 2048;
-/// Room per message: small slot + overflow. At least the largest UDP
-/// payload (65535 - 8 over IPv6) and the largest GRO receive (64 KiB).
+/// Room per message: at least the largest UDP payload (65535 - 8 over
+/// IPv6) and the largest GRO receive (64 KiB).
 pub const MESSAGE_BYTES: usize = 65536;
-const OVERFLOW_BYTES: usize = MESSAGE_BYTES - SMALL_BYTES;
-/// Messages per system call. Bounds the scratch to `CHUNK` messages
-/// (4 MiB of address space per thread, made resident only where the kernel
-/// writes); larger batch sizes take several calls of `CHUNK`.
+/// Messages per system call. Bounds the landing area to `CHUNK` messages;
+/// larger batch sizes take several calls of `CHUNK`.
 const CHUNK: usize = 64;
+/// Spare blocks a thread keeps: enough for a batch of 4 chunks of big
+/// datagrams. With the area's own, at most 256 blocks (16 MiB of address
+/// space per thread, resident only where the kernel wrote).
+const SPARE_BLOCKS: usize = 3 * CHUNK;
+
+/// Memory the kernel writes into before anything reads it.
+type Block = Box<[MaybeUninit<u8>]>;
+
+/// A message too big for its small slot, kept in the block it landed in:
+/// the slot's bytes copied to the front, then what the kernel wrote there.
+#[derive(Debug)]
+struct Big {
+    block: Block,
+    len: usize,
+}
+
+impl Big {
+    fn bytes(&self) -> &[u8] {
+        let len = self.len.min(self.block.len());
+        // SAFETY: the first `len` bytes of the block are initialised (the
+        // small slot copied in, then the kernel's bytes after it), `len` is
+        // within the block, and MaybeUninit<u8> has the layout of u8.
+        unsafe { std::slice::from_raw_parts(self.block.as_ptr().cast::<u8>(), len) }
+    }
+}
 
 /// The kernel's landing area for one thread, reused by each fill.
 struct Scratch {
-    small: Box<[MaybeUninit<u8>]>,
-    overflow: Box<[MaybeUninit<u8>]>,
+    /// `CHUNK` small slots, back to back.
+    small: Block,
+    /// One `MESSAGE_BYTES` block per message; the kernel writes past the
+    /// first `SMALL_BYTES`. `None` once a ring took it.
+    blocks: Vec<Option<Block>>,
+    /// Blocks handed back beyond those, for the next chunks of a batch
+    /// larger than `CHUNK` (without them every big datagram would cost an
+    /// allocation and fresh pages); at most `SPARE_BLOCKS`.
+    spare: Vec<Block>,
     metas: Vec<Meta>,
 }
 
 impl Scratch {
     fn new() -> Self {
         Scratch {
-            // Uninitialised: the kernel writes before anything reads, and
-            // untouched pages of the overflow never become resident.
             small: Box::new_uninit_slice(CHUNK * SMALL_BYTES),
-            overflow: Box::new_uninit_slice(CHUNK * OVERFLOW_BYTES),
+            blocks: (0..CHUNK).map(|_| None).collect(),
+            spare: Vec::new(),
             metas: Vec::with_capacity(CHUNK),
         }
     }
-}
 
-/// The first `len` bytes that landed for message `i`, as its two parts.
-fn landed<'a>(
-    small: &'a [MaybeUninit<u8>],
-    overflow: &'a [MaybeUninit<u8>],
-    i: usize,
-    len: usize,
-) -> [&'a [u8]; 2] {
-    let len = len.min(MESSAGE_BYTES);
-    let head = len.min(SMALL_BYTES);
-    let small = &small[i * SMALL_BYTES..i * SMALL_BYTES + head];
-    let over = &overflow[i * OVERFLOW_BYTES..i * OVERFLOW_BYTES + (len - head)];
-    // SAFETY: the kernel wrote `len` bytes for message i, the first
-    // SMALL_BYTES into its small slot and the rest into its overflow area;
-    // the (bounds-checked) slices above cover exactly those bytes, and
-    // MaybeUninit<u8> has the layout of u8.
-    unsafe {
-        [
-            std::slice::from_raw_parts(small.as_ptr().cast::<u8>(), small.len()),
-            std::slice::from_raw_parts(over.as_ptr().cast::<u8>(), over.len()),
-        ]
+    /// Take back the blocks a ring held (its datagrams were all read).
+    fn give_back(&mut self, bigs: Vec<Big>) {
+        let mut bigs = bigs.into_iter().map(|b| b.block);
+        for slot in self.blocks.iter_mut().filter(|b| b.is_none()) {
+            match bigs.next() {
+                Some(b) => *slot = Some(b),
+                None => return,
+            }
+        }
+        let room = SPARE_BLOCKS - self.spare.len().min(SPARE_BLOCKS);
+        self.spare.extend(bigs.take(room));
+    }
+
+    /// A block for each of the first `want` messages.
+    fn stock(&mut self, want: usize) {
+        for slot in self.blocks[..want].iter_mut().filter(|b| b.is_none()) {
+            *slot = Some(
+                self.spare
+                    .pop()
+                    .unwrap_or_else(|| Box::new_uninit_slice(MESSAGE_BYTES)),
+            );
+        }
     }
 }
 
@@ -93,16 +128,23 @@ fn segments(m: &Meta) -> usize {
     }
 }
 
-/// The datagrams of one fill: their records, and their bytes packed in
-/// order in one buffer. Datagrams leave in order, so the head's bytes start
-/// where the previous one's ended and no offsets are stored.
+/// Where a held datagram's bytes are: `big` 0 for the packed small data,
+/// k for the k-th big block; `off` within it.
+#[derive(Clone, Copy, Debug)]
+struct Loc {
+    big: usize,
+    off: usize,
+}
+
+/// The datagrams of one fill: their records, their small datagrams packed
+/// in one buffer and their big ones in blocks of their own.
 #[derive(Debug)]
 pub struct Ring {
     data: Vec<u8>,
+    bigs: Vec<Big>,
     metas: Vec<Meta>,
+    locs: Vec<Loc>,
     head: usize,
-    /// Where the head's bytes start in `data`.
-    at: usize,
     /// Messages per fill (setReadBatchSize).
     pub slots: usize,
     /// The last fill took `slots` messages, so the kernel may hold more.
@@ -123,9 +165,10 @@ impl Ring {
     pub fn new(slots: usize) -> Self {
         Ring {
             data: Vec::new(),
+            bigs: Vec::new(),
             metas: Vec::new(),
+            locs: Vec::new(),
             head: 0,
-            at: 0,
             slots: slots.clamp(1, MAX_SLOTS),
             more: false,
             pending: None,
@@ -146,14 +189,18 @@ impl Ring {
 
     /// The bytes of the datagram at the head.
     pub fn front_bytes(&self) -> &[u8] {
-        &self.data[self.at..self.at + self.metas[self.head].len]
+        let Loc { big, off } = self.locs[self.head];
+        let len = self.metas[self.head].len;
+        match big {
+            0 => &self.data[off..off + len],
+            k => &self.bigs[k - 1].bytes()[off..off + len],
+        }
     }
 
     /// Take the head. Panics if empty; callers check `is_empty` first.
     pub fn pop(&mut self) -> Meta {
         let m = std::mem::take(&mut self.metas[self.head]);
         self.head += 1;
-        self.at += m.len;
         m
     }
 
@@ -161,19 +208,20 @@ impl Ring {
     /// would be a cost per idle socket.
     fn release(&mut self) {
         self.data = Vec::new();
+        self.bigs = Vec::new();
         self.metas = Vec::new();
+        self.locs = Vec::new();
         self.head = 0;
-        self.at = 0;
     }
 
     /// Hold nothing but keep the buffers for the next fill: a busy socket
-    /// then reuses them instead of allocating (and faulting in) its batch
-    /// again each time.
+    /// reuses them instead of allocating its batch again each time. The
+    /// big blocks go back to the landing area at the next fill.
     fn reset(&mut self) {
         self.data.clear();
         self.metas.clear();
+        self.locs.clear();
         self.head = 0;
-        self.at = 0;
     }
 
     /// Forget everything held (close/abort): the data was the socket's, and
@@ -198,22 +246,24 @@ impl Ring {
     /// and hold it, split into its datagrams if the kernel coalesced
     /// several. `meta.len` is taken from the parts.
     pub fn absorb(&mut self, meta: Meta, parts: [&[u8]; 2]) {
+        let off = self.data.len();
         let len = parts[0].len() + parts[1].len();
         self.data.extend_from_slice(parts[0]);
         self.data.extend_from_slice(parts[1]);
         let m = Meta { len, ..meta };
         self.metas.reserve(segments(&m));
-        self.push_split(&m);
+        self.push_split(&m, 0, off);
     }
 
-    /// Hold the record of one received message: as is, or, when the kernel
-    /// coalesced several datagrams (GRO), one record per datagram, in order,
-    /// so the rest of qudp sees them as the sender sent them. The bytes are
-    /// already in place: the segments are packed back to back like any
-    /// other datagrams.
-    fn push_split(&mut self, m: &Meta) {
+    /// Hold the record of one received message whose bytes start at `off`
+    /// in buffer `big`: as is, or, when the kernel coalesced several
+    /// datagrams (GRO), one record per datagram, in order, so the rest of
+    /// qudp sees them as the sender sent them. The segments' bytes are
+    /// already back to back.
+    fn push_split(&mut self, m: &Meta, big: usize, off: usize) {
         if segments(m) == 1 {
             self.metas.push(m.clone());
+            self.locs.push(Loc { big, off });
             return;
         }
         let mut at = 0;
@@ -224,6 +274,7 @@ impl Ring {
                 gso_size: 0,
                 ..m.clone()
             });
+            self.locs.push(Loc { big, off: off + at });
             at += n;
         }
     }
@@ -257,41 +308,66 @@ impl Ring {
     }
 
     fn fill_from(&mut self, sock: &socket2::Socket, s: &mut Scratch) -> io::Result<usize> {
+        s.give_back(std::mem::take(&mut self.bigs));
         let mut taken = 0;
         while taken < self.slots {
             let want = (self.slots - taken).min(CHUNK);
+            s.stock(want);
             s.metas.clear();
             let (n, err) = {
                 let mut small = s.small.chunks_exact_mut(SMALL_BYTES);
-                let mut over = s.overflow.chunks_exact_mut(OVERFLOW_BYTES);
+                let mut blocks = s.blocks.iter_mut();
                 let mut msgs: [[RecvBuf<'_>; 2]; CHUNK] = std::array::from_fn(|_| {
                     let a = small.next().expect("CHUNK small slots");
-                    let b = over.next().expect("CHUNK overflow areas");
+                    let b: &mut [MaybeUninit<u8>] = match blocks.next() {
+                        Some(Some(b)) => &mut b[SMALL_BYTES..],
+                        _ => &mut [],
+                    };
                     [RecvBuf::new(a), RecvBuf::new(b)]
                 });
                 crate::sys::recv_batch(sock, &mut msgs[..want], &mut s.metas)
             };
             let n = n.min(s.metas.len()).min(want);
-            let got = &mut s.metas[..n];
-            let mut bytes = 0;
-            for m in got.iter_mut() {
-                m.len = m.len.min(MESSAGE_BYTES);
-                bytes += m.len;
-            }
-            // Room for exactly what arrived: one copy of the records, one of
-            // the bytes.
-            let records: usize = got.iter().map(segments).sum();
-            self.metas.reserve(records);
-            if records == n {
-                self.metas.extend_from_slice(got);
-            } else {
-                got.iter().for_each(|m| self.push_split(m));
+            // Room for exactly what arrived.
+            let (mut bytes, mut records) = (0, 0);
+            for (m, block) in s.metas[..n].iter_mut().zip(&s.blocks) {
+                let cap = if block.is_some() {
+                    MESSAGE_BYTES
+                } else {
+                    SMALL_BYTES
+                };
+                m.len = m.len.min(cap);
+                if m.len <= SMALL_BYTES {
+                    bytes += m.len;
+                }
+                records += segments(m);
             }
             self.data.reserve(bytes);
-            for (i, m) in got.iter().enumerate() {
-                let [a, b] = landed(&s.small, &s.overflow, i, m.len);
-                self.data.extend_from_slice(a);
-                self.data.extend_from_slice(b);
+            self.metas.reserve(records);
+            self.locs.reserve(records);
+            for (i, m) in s.metas[..n].iter().enumerate() {
+                let slot = &s.small[i * SMALL_BYTES..(i + 1) * SMALL_BYTES];
+                let big = if m.len > SMALL_BYTES {
+                    s.blocks[i].take()
+                } else {
+                    None
+                };
+                if let Some(mut block) = big {
+                    block[..SMALL_BYTES].copy_from_slice(slot);
+                    self.bigs.push(Big { block, len: m.len });
+                    self.push_split(m, self.bigs.len(), 0);
+                } else {
+                    // Clamped above: without a block, m.len <= SMALL_BYTES.
+                    let landed = &slot[..m.len];
+                    // SAFETY: the kernel wrote these m.len bytes at the start
+                    // of slot i (the slice is bounds-checked), and
+                    // MaybeUninit<u8> has the layout of u8.
+                    let landed =
+                        unsafe { std::slice::from_raw_parts(landed.as_ptr().cast::<u8>(), landed.len()) };
+                    let off = self.data.len();
+                    self.data.extend_from_slice(landed);
+                    self.push_split(m, 0, off);
+                }
             }
             taken += n;
             if let Some(e) = err {
