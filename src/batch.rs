@@ -39,10 +39,23 @@ pub const MESSAGE_BYTES: usize = 65536;
 /// Messages per system call. Bounds the landing area to `CHUNK` messages;
 /// larger batch sizes take several calls of `CHUNK`.
 const CHUNK: usize = 64;
+/// From this size on a datagram (or GRO run) stays in the block it landed
+/// in instead of being copied out; below it, a copy costs less than the
+/// block's mostly unused 64 KiB of address space while it waits to be read.
+const TAKE_BYTES: usize = 16384;
 /// Spare blocks a thread keeps: enough for a batch of 4 chunks of big
 /// datagrams. With the area's own, at most 256 blocks (16 MiB of address
 /// space per thread, resident only where the kernel wrote).
 const SPARE_BLOCKS: usize = 3 * CHUNK;
+
+/// Bytes the kernel has written, as bytes.
+///
+/// # Safety
+/// Every byte of `b` must be initialised.
+unsafe fn assume_init(b: &[MaybeUninit<u8>]) -> &[u8] {
+    // SAFETY: initialised per the contract; MaybeUninit<u8> has u8's layout.
+    unsafe { std::slice::from_raw_parts(b.as_ptr().cast::<u8>(), b.len()) }
+}
 
 /// Memory the kernel writes into before anything reads it.
 type Block = Box<[MaybeUninit<u8>]>;
@@ -337,7 +350,7 @@ impl Ring {
                     SMALL_BYTES
                 };
                 m.len = m.len.min(cap);
-                if m.len <= SMALL_BYTES {
+                if m.len < TAKE_BYTES {
                     bytes += m.len;
                 }
                 records += segments(m);
@@ -347,27 +360,31 @@ impl Ring {
             self.locs.reserve(records);
             for (i, m) in s.metas[..n].iter().enumerate() {
                 let slot = &s.small[i * SMALL_BYTES..(i + 1) * SMALL_BYTES];
-                let big = if m.len > SMALL_BYTES {
-                    s.blocks[i].take()
-                } else {
-                    None
-                };
-                if let Some(mut block) = big {
+                if m.len >= TAKE_BYTES {
+                    // Clamped above: a message this big had a block.
+                    let Some(mut block) = s.blocks[i].take() else {
+                        unreachable!()
+                    };
                     block[..SMALL_BYTES].copy_from_slice(slot);
                     self.bigs.push(Big { block, len: m.len });
                     self.push_split(m, self.bigs.len(), 0);
-                } else {
-                    // Clamped above: without a block, m.len <= SMALL_BYTES.
-                    let landed = &slot[..m.len];
-                    // SAFETY: the kernel wrote these m.len bytes at the start
-                    // of slot i (the slice is bounds-checked), and
-                    // MaybeUninit<u8> has the layout of u8.
-                    let landed =
-                        unsafe { std::slice::from_raw_parts(landed.as_ptr().cast::<u8>(), landed.len()) };
-                    let off = self.data.len();
-                    self.data.extend_from_slice(landed);
-                    self.push_split(m, 0, off);
+                    continue;
                 }
+                let head = m.len.min(SMALL_BYTES);
+                let off = self.data.len();
+                // SAFETY: the kernel wrote m.len bytes for message i: the
+                // first `head` at the start of its slot, the rest (if any)
+                // into its block after SMALL_BYTES; both slices are
+                // bounds-checked.
+                unsafe {
+                    self.data.extend_from_slice(assume_init(&slot[..head]));
+                    if m.len > head {
+                        let block = s.blocks[i].as_deref().unwrap_or_default();
+                        self.data
+                            .extend_from_slice(assume_init(&block[SMALL_BYTES..m.len]));
+                    }
+                }
+                self.push_split(m, 0, off);
             }
             taken += n;
             if let Some(e) = err {
