@@ -63,7 +63,6 @@ type Block = Box<[MaybeUninit<u8>]>;
 
 /// A message too big for its small slot, kept in the block it landed in:
 /// the slot's bytes copied to the front, then what the kernel wrote there.
-#[derive(Debug)]
 struct Big {
     block: Block,
     len: usize,
@@ -152,7 +151,6 @@ struct Loc {
 
 /// The datagrams of one fill: their records, their small datagrams packed
 /// in one buffer and their big ones in blocks of their own.
-#[derive(Debug)]
 pub struct Ring {
     data: Vec<u8>,
     bigs: Vec<Big>,
