@@ -200,6 +200,7 @@ impl Ring {
     }
 
     /// The bytes of the datagram at the head.
+    #[inline]
     pub fn front_bytes(&self) -> &[u8] {
         let Loc { big, off } = self.locs[self.head];
         let len = self.metas[self.head].len;
@@ -357,33 +358,47 @@ impl Ring {
             self.data.reserve(bytes);
             self.metas.reserve(records);
             self.locs.reserve(records);
+            // Without coalesced receives (the usual case) the records go in
+            // as they are, in one copy.
+            let whole = records == n;
+            if whole {
+                self.metas.extend_from_slice(&s.metas[..n]);
+            }
             for (i, m) in s.metas[..n].iter().enumerate() {
                 let slot = &s.small[i * SMALL_BYTES..(i + 1) * SMALL_BYTES];
-                if m.len >= TAKE_BYTES {
+                let loc = if m.len >= TAKE_BYTES {
                     // Clamped above: a message this big had a block.
                     let Some(mut block) = s.blocks[i].take() else {
                         unreachable!()
                     };
                     block[..SMALL_BYTES].copy_from_slice(slot);
                     self.bigs.push(Big { block, len: m.len });
-                    self.push_split(m, self.bigs.len(), 0);
-                    continue;
-                }
-                let head = m.len.min(SMALL_BYTES);
-                let off = self.data.len();
-                // SAFETY: the kernel wrote m.len bytes for message i: the
-                // first `head` at the start of its slot, the rest (if any)
-                // into its block after SMALL_BYTES; both slices are
-                // bounds-checked.
-                unsafe {
-                    self.data.extend_from_slice(assume_init(&slot[..head]));
-                    if m.len > head {
-                        let block = s.blocks[i].as_deref().unwrap_or_default();
-                        self.data
-                            .extend_from_slice(assume_init(&block[SMALL_BYTES..m.len]));
+                    Loc {
+                        big: self.bigs.len(),
+                        off: 0,
                     }
+                } else {
+                    let head = m.len.min(SMALL_BYTES);
+                    let off = self.data.len();
+                    // SAFETY: the kernel wrote m.len bytes for message i: the
+                    // first `head` at the start of its slot, the rest (if any)
+                    // into its block after SMALL_BYTES; both slices are
+                    // bounds-checked.
+                    unsafe {
+                        self.data.extend_from_slice(assume_init(&slot[..head]));
+                        if m.len > head {
+                            let block = s.blocks[i].as_deref().unwrap_or_default();
+                            self.data
+                                .extend_from_slice(assume_init(&block[SMALL_BYTES..m.len]));
+                        }
+                    }
+                    Loc { big: 0, off }
+                };
+                if whole {
+                    self.locs.push(loc);
+                } else {
+                    self.push_split(m, loc.big, loc.off);
                 }
-                self.push_split(m, 0, off);
             }
             taken += n;
             if let Some(e) = err {
