@@ -3,8 +3,12 @@
  * 127.0.0.1.
  *
  *   cbench recv MODE RCVBUF          MODE: recvmmsg | recvfrom | recvmmsg-qudpcfg
- *       (recvmmsg-qudpcfg: the system calls qudp makes: 32 slots of 64 KiB,
- *       sockaddr_storage names, IP_PKTINFO + IP_RECVTTL control messages)
+ *                                    | recvmmsg-bigslots
+ *       (recvmmsg-qudpcfg: the system calls qudp makes: 64 messages, each
+ *       scattered over [a 2 KiB slot][a 62 KiB overflow area], the slots
+ *       contiguous; sockaddr_storage names, IP_PKTINFO + IP_RECVTTL control
+ *       messages. recvmmsg-bigslots: the same with one 64 KiB slot per
+ *       message, qudp's layout before its receive memory followed traffic)
  *       bind 127.0.0.1:0, print "PORT <p>", then read commands on stdin:
  *       "go <expected>"  : receive exactly <expected> datagrams (pre-queued)
  *                          and print one JSON line with the CPU time spent;
@@ -36,7 +40,7 @@
 
 #define VLEN 64
 #define SLOT 2048
-#define BIG_VLEN 32
+#define BIG_VLEN 64
 #define BIG_SLOT 65536
 #define CTRL 256
 
@@ -90,6 +94,7 @@ static char bufs[VLEN][SLOT];
 static struct sockaddr_in addrs[VLEN];
 static struct mmsghdr msgs[VLEN];
 static struct iovec iovs[VLEN];
+static struct iovec iov2[BIG_VLEN][2];
 
 /* Receive configuration: VLEN x SLOT (default) or qudp's. */
 static int vlen = VLEN;
@@ -110,7 +115,7 @@ static void setup_mmsg(void) {
     }
 }
 
-static void setup_qudpcfg(int fd) {
+static void setup_qudpcfg(int fd, int split) {
     int on = 1;
     big = calloc(BIG_VLEN, BIG_SLOT);
     if (!big) die("calloc");
@@ -118,10 +123,20 @@ static void setup_qudpcfg(int fd) {
     namelen = sizeof(struct sockaddr_storage);
     with_ctrl = 1;
     for (int i = 0; i < BIG_VLEN; i++) {
-        iovs[i].iov_base = big + (size_t)i * BIG_SLOT;
-        iovs[i].iov_len = BIG_SLOT;
-        msgs[i].msg_hdr.msg_iov = &iovs[i];
-        msgs[i].msg_hdr.msg_iovlen = 1;
+        if (split) {
+            /* slots first, back to back; then one overflow area per message */
+            iov2[i][0].iov_base = big + (size_t)i * SLOT;
+            iov2[i][0].iov_len = SLOT;
+            iov2[i][1].iov_base = big + (size_t)BIG_VLEN * SLOT + (size_t)i * (BIG_SLOT - SLOT);
+            iov2[i][1].iov_len = BIG_SLOT - SLOT;
+            msgs[i].msg_hdr.msg_iov = iov2[i];
+            msgs[i].msg_hdr.msg_iovlen = 2;
+        } else {
+            iovs[i].iov_base = big + (size_t)i * BIG_SLOT;
+            iovs[i].iov_len = BIG_SLOT;
+            msgs[i].msg_hdr.msg_iov = &iovs[i];
+            msgs[i].msg_hdr.msg_iovlen = 1;
+        }
         msgs[i].msg_hdr.msg_name = &big_names[i];
         msgs[i].msg_hdr.msg_namelen = namelen;
     }
@@ -173,7 +188,8 @@ static int cmd_recv(int argc, char **argv) {
     int use_mmsg = strncmp(argv[2], "recvmmsg", 8) == 0;
     int fd = udp_socket(atoi(argv[3]));
     setup_mmsg();
-    if (strcmp(argv[2], "recvmmsg-qudpcfg") == 0) setup_qudpcfg(fd);
+    if (strcmp(argv[2], "recvmmsg-qudpcfg") == 0) setup_qudpcfg(fd, 1);
+    if (strcmp(argv[2], "recvmmsg-bigslots") == 0) setup_qudpcfg(fd, 0);
     printf("PORT %d\n", bound_port(fd));
     fflush(stdout);
     struct sigaction sa;

@@ -10,16 +10,12 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 fn ring(c: &mut Criterion) {
     let mut g = c.benchmark_group("ring");
     g.throughput(Throughput::Elements(64));
-    g.bench_function("fill_pop_64", |b| {
+    let small = [7u8; 64];
+    g.bench_function("absorb_pop_64", |b| {
         let mut r = Ring::new(64);
         b.iter(|| {
-            r.start_fill();
-            for i in 0..64 {
-                r.metas.push(Meta {
-                    off: i * 65536,
-                    len: 64,
-                    ..Meta::default()
-                });
+            for _ in 0..64 {
+                r.absorb(Meta::default(), [&small, &[]]);
             }
             while !r.is_empty() {
                 black_box(r.front_bytes());
@@ -27,18 +23,19 @@ fn ring(c: &mut Criterion) {
             }
         })
     });
-    g.bench_function("split_gro_64x1200", |b| {
+    let big = vec![1u8; 64 * 1000];
+    g.bench_function("split_gro_64x1000", |b| {
         let mut r = Ring::new(1);
         b.iter(|| {
-            r.start_fill();
-            r.metas.push(Meta {
-                off: 0,
-                len: 64 * 1000,
-                gso_size: 1000,
-                ..Meta::default()
-            });
-            r.split_coalesced();
-            black_box(r.len())
+            r.absorb(
+                Meta {
+                    gso_size: 1000,
+                    ..Meta::default()
+                },
+                [&big[..2048], &big[2048..]],
+            );
+            black_box(r.len());
+            r.clear();
         })
     });
     g.finish();

@@ -64,6 +64,7 @@ NAN = float("nan")
 
 C_RECVFROM = "C recvfrom loop"
 C_QUDPCFG = "C recvmmsg, qudp's options"
+C_BIGSLOTS = "C recvmmsg, qudp's options, 64 KiB slots"
 DGRAM = 64
 
 
@@ -359,7 +360,7 @@ class Runner:
     def receivers(self) -> list[str]:
         names = []
         if self.cbin:
-            names += [C_MMSG, C_QUDPCFG, C_RECVFROM]
+            names += [C_MMSG, C_QUDPCFG, C_BIGSLOTS, C_RECVFROM]
         names += [n for n, why in self.avail["recv"].items() if not why]
         if self.args.only:
             names = [n for n in names if any(o.lower() in n.lower() for o in self.args.only)]
@@ -375,6 +376,8 @@ class Runner:
             return [str(self.cbin), "recv", "recvfrom", str(rcvbuf)]
         if name == C_QUDPCFG:
             return [str(self.cbin), "recv", "recvmmsg-qudpcfg", str(rcvbuf)]
+        if name == C_BIGSLOTS:
+            return [str(self.cbin), "recv", "recvmmsg-bigslots", str(rcvbuf)]
         return [self.py, str(WORKER), "recv", name, str(rcvbuf)]
 
     def worker_env(self) -> dict[str, str]:

@@ -4,7 +4,7 @@
 //! `sys` imports anything else of the crate (the layers above convert
 //! these records into their own types).
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 #[cfg(unix)]
 mod cmsg;
@@ -197,4 +197,26 @@ pub struct IfInfo {
     pub hw: Vec<u8>,
     pub mtu: i32,
     pub addrs: Vec<IfAddr>,
+}
+
+/// What the kernel told us about one received datagram: its length and the
+/// metadata of its control messages. A plain record: the receive functions
+/// fill one per datagram and the layers above decide what to keep.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Meta {
+    /// Bytes received (for a coalesced receive, all of its segments).
+    pub len: usize,
+    pub src: Option<SocketAddr>,
+    /// Destination address and interface (IP_PKTINFO / IPV6_PKTINFO).
+    pub dst: Option<IpAddr>,
+    pub ifindex: u32,
+    /// TTL or hop limit (IP_RECVTTL / IPV6_RECVHOPLIMIT), -1 when unknown.
+    pub hop: i32,
+    /// Kernel receive time (SO_TIMESTAMPNS), nanoseconds since the epoch.
+    pub stamp_ns: Option<i64>,
+    /// Kernel drop counter (SO_RXQ_OVFL) as of this datagram.
+    pub drops: Option<u32>,
+    /// Segment size (UDP_GRO) when the kernel coalesced several datagrams
+    /// of one sender into this receive; 0 otherwise.
+    pub gso_size: usize,
 }

@@ -1,8 +1,10 @@
 //! Unix: recvmmsg (Linux) or a recvmsg loop, control messages, bind flags,
 //! errno classification.
 
+use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 use std::io;
+use std::marker::PhantomData;
 use std::mem::{size_of, MaybeUninit};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::os::fd::AsRawFd;
@@ -11,8 +13,8 @@ use socket2::{SockAddr, Socket};
 
 use super::cmsg::{self, SendBuf};
 use super::sockaddr::{from_socket_addr, to_socket_addr};
+use super::Meta;
 use super::{ErrClass as Class, GsoState, SendMeta};
-use crate::batch::{Meta, Ring, SLOT_BYTES};
 
 /// A raw descriptor as the OS names it.
 pub type Raw = std::os::fd::RawFd;
@@ -265,134 +267,202 @@ pub fn poll_readable(fd: Raw, timeout_ms: i32) -> io::Result<bool> {
     }
 }
 
-/// Scratch space for one batch's addresses and control messages, reused.
+/// One buffer the kernel may write received bytes into, laid out as the
+/// OS's `iovec` so that an array of them is a msghdr's scatter list.
+#[repr(transparent)]
+pub struct RecvBuf<'a> {
+    iov: libc::iovec,
+    _buf: PhantomData<&'a mut [MaybeUninit<u8>]>,
+}
+
+impl<'a> RecvBuf<'a> {
+    pub fn new(buf: &'a mut [MaybeUninit<u8>]) -> Self {
+        RecvBuf {
+            iov: libc::iovec {
+                iov_base: buf.as_mut_ptr().cast(),
+                iov_len: buf.len(),
+            },
+            _buf: PhantomData,
+        }
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.iov.iov_len
+    }
+}
+
+/// Per-thread space for one batch's headers, addresses and control messages.
+#[derive(Default)]
 struct Scratch {
     names: Vec<libc::sockaddr_storage>,
     ctrl: Vec<u64>,
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    hdrs: Vec<libc::mmsghdr>,
 }
 
 thread_local! {
-    static SCRATCH: std::cell::RefCell<Scratch> = const {
-        std::cell::RefCell::new(Scratch { names: Vec::new(), ctrl: Vec::new() })
+    static SCRATCH: RefCell<Scratch> = const {
+        RefCell::new(Scratch {
+            names: Vec::new(),
+            ctrl: Vec::new(),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            hdrs: Vec::new(),
+        })
     };
 }
 
-/// Fill an empty ring from `sock` with one recvmmsg (Linux) or a recvmsg
-/// loop. Ok(0) when nothing is queued; an error only when the very first
-/// receive fails (later errors stay pending in the kernel for the next call).
-pub fn recv_batch(sock: &Socket, ring: &mut Ring) -> io::Result<usize> {
-    let slots = ring.slots;
-    let data = ring.start_fill().as_mut_ptr();
-    SCRATCH.with(|s| {
-        let mut s = s.borrow_mut();
-        let s = &mut *s;
-        if s.names.len() < slots {
-            // SAFETY: sockaddr_storage is plain old data; all-zero is valid.
-            s.names
-                .resize(slots, unsafe { MaybeUninit::zeroed().assume_init() });
-            s.ctrl.resize(slots * CTRL_BYTES / 8, 0);
-        }
-        let mut iovs: Vec<libc::iovec> = (0..slots)
-            .map(|i| libc::iovec {
-                // SAFETY: slot i lies within data (slots * SLOT_BYTES long).
-                iov_base: unsafe { data.add(i * SLOT_BYTES) }.cast(),
-                iov_len: SLOT_BYTES,
-            })
-            .collect();
-        // SAFETY: msghdr is plain old data; all-zero is a valid empty header.
-        let mut hdrs: Vec<libc::msghdr> = (0..slots)
-            .map(|_| unsafe { MaybeUninit::zeroed().assume_init() })
-            .collect();
-        for (i, h) in hdrs.iter_mut().enumerate() {
-            h.msg_name = (&mut s.names[i] as *mut libc::sockaddr_storage).cast();
-            h.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-            h.msg_iov = &mut iovs[i];
-            h.msg_iovlen = 1;
-            // SAFETY: each datagram gets its own CTRL_BYTES of ctrl.
-            h.msg_control = unsafe { s.ctrl.as_mut_ptr().cast::<u8>().add(i * CTRL_BYTES) }.cast();
-            h.msg_controllen = CTRL_BYTES as _;
-        }
-        let n = receive(sock, &mut hdrs)?;
-        for (i, h) in hdrs.iter().take(n.0).enumerate() {
-            // SAFETY: h's control buffer is the CTRL_BYTES slice of ctrl
-            // given to the kernel for this datagram.
-            let info = unsafe { cmsg::decode_msghdr(h, CTRL_BYTES) };
-            ring.metas.push(Meta {
-                off: i * SLOT_BYTES,
-                len: n.1[i].min(SLOT_BYTES),
-                src: to_socket_addr(&s.names[i], h.msg_namelen),
-                dst: info.dst,
-                ifindex: info.ifindex,
-                hop: info.hop,
-                stamp_ns: info.stamp_ns,
-                drops: info.drops,
-                gso_size: info.gso_size,
-            });
-        }
-        ring.more = n.0 == slots;
-        ring.split_coalesced();
-        Ok(ring.metas.len())
-    })
+/// Control buffer words (u64 keeps cmsghdr alignment) per datagram.
+const CTRL_WORDS: usize = CTRL_BYTES.div_ceil(8);
+
+/// A receive header for one datagram: its bytes go into `bufs` in order.
+fn recv_header<const N: usize>(
+    name: &mut libc::sockaddr_storage,
+    ctrl: &mut [u64],
+    bufs: &mut [RecvBuf<'_>; N],
+) -> libc::msghdr {
+    // SAFETY: msghdr is plain old data; all-zero is a valid empty header.
+    let mut h: libc::msghdr = unsafe { MaybeUninit::zeroed().assume_init() };
+    h.msg_name = (name as *mut libc::sockaddr_storage).cast();
+    h.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // RecvBuf is repr(transparent) over iovec.
+    h.msg_iov = bufs.as_mut_ptr().cast::<libc::iovec>();
+    h.msg_iovlen = N as _;
+    h.msg_control = ctrl.as_mut_ptr().cast();
+    h.msg_controllen = (ctrl.len() * 8) as _;
+    h
 }
 
-/// Returns (count, lengths). EAGAIN is Ok((0, _)); EINTR is retried.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn receive(sock: &Socket, hdrs: &mut [libc::msghdr]) -> io::Result<(usize, Vec<usize>)> {
-    let mut mm: Vec<libc::mmsghdr> = hdrs
-        .iter()
-        .map(|h| libc::mmsghdr {
-            msg_hdr: *h,
-            msg_len: 0,
+/// The record of one received datagram from its header and byte count
+/// (clamped to what its buffers can hold).
+fn received(hdr: &libc::msghdr, name: &libc::sockaddr_storage, n: usize, cap: usize) -> Meta {
+    // SAFETY: hdr's control buffer is the CTRL_BYTES chunk of the scratch
+    // that the kernel has just filled for this datagram.
+    let info = unsafe { cmsg::decode_msghdr(hdr, CTRL_BYTES) };
+    Meta {
+        len: n.min(cap),
+        src: to_socket_addr(name, hdr.msg_namelen),
+        dst: info.dst,
+        ifindex: info.ifindex,
+        hop: info.hop,
+        stamp_ns: info.stamp_ns,
+        drops: info.drops,
+        gso_size: info.gso_size,
+    }
+}
+
+/// Receive up to `msgs.len()` datagrams without blocking, with one recvmmsg
+/// (Linux) or a recvmsg loop: datagram i is scattered over the buffers of
+/// `msgs[i]` in order, and its record is appended to `out`. Returns how many
+/// arrived and the error that stopped the batch: `(0, None)` when nothing is
+/// queued (EAGAIN), `(0, Some(e))` when the first receive failed, `(n, Some(e))`
+/// when a receive after the n-th failed (the caller reports it after the n).
+pub fn recv_batch<const N: usize>(
+    sock: &Socket,
+    msgs: &mut [[RecvBuf<'_>; N]],
+    out: &mut Vec<Meta>,
+) -> (usize, Option<io::Error>) {
+    let count = msgs.len();
+    if count == 0 {
+        return (0, None);
+    }
+    let mut run = |s: &mut Scratch| {
+        if s.names.len() < count {
+            // SAFETY: sockaddr_storage is plain old data; all-zero is valid.
+            s.names
+                .resize(count, unsafe { MaybeUninit::zeroed().assume_init() });
+            s.ctrl.resize(count * CTRL_WORDS, 0);
+        }
+        receive(sock, s, msgs, out)
+    };
+    // A fresh scratch only while the thread is being torn down.
+    SCRATCH
+        .try_with(|s| match s.try_borrow_mut() {
+            Ok(mut s) => run(&mut s),
+            Err(_) => run(&mut Scratch::default()),
         })
-        .collect();
-    loop {
-        // SAFETY: mm holds mm.len() headers whose buffers outlive the call.
+        .unwrap_or_else(|_| run(&mut Scratch::default()))
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn receive<const N: usize>(
+    sock: &Socket,
+    s: &mut Scratch,
+    msgs: &mut [[RecvBuf<'_>; N]],
+    out: &mut Vec<Meta>,
+) -> (usize, Option<io::Error>) {
+    let count = msgs.len();
+    s.hdrs.clear();
+    for ((name, ctrl), bufs) in s
+        .names
+        .iter_mut()
+        .zip(s.ctrl.chunks_exact_mut(CTRL_WORDS))
+        .zip(msgs.iter_mut())
+    {
+        s.hdrs.push(libc::mmsghdr {
+            msg_hdr: recv_header(name, ctrl, bufs),
+            msg_len: 0,
+        });
+    }
+    let r = loop {
+        // SAFETY: hdrs holds `count` headers whose names, control buffers
+        // and iovecs (borrowed from msgs) all outlive the call.
         let r = unsafe {
             libc::recvmmsg(
                 sock.as_raw_fd(),
-                mm.as_mut_ptr(),
-                mm.len() as _,
-                libc::MSG_DONTWAIT,
+                s.hdrs.as_mut_ptr(),
+                count as _,
+                libc::MSG_DONTWAIT as _,
                 std::ptr::null_mut(),
             )
         };
         if r >= 0 {
-            let n = r as usize;
-            for (h, m) in hdrs.iter_mut().zip(&mm).take(n) {
-                *h = m.msg_hdr;
-            }
-            return Ok((n, mm.iter().take(n).map(|m| m.msg_len as usize).collect()));
+            break r as usize;
         }
         let e = io::Error::last_os_error();
         match e.raw_os_error() {
             Some(libc::EINTR) => continue,
-            Some(libc::EAGAIN) => return Ok((0, Vec::new())),
-            _ => return Err(e),
+            Some(libc::EAGAIN) => return (0, None),
+            // An error after some datagrams is not returned: recvmmsg keeps
+            // it for the next call (net/socket.c, do_recvmmsg).
+            _ => return (0, Some(e)),
         }
+    };
+    let n = r.min(count);
+    for ((bufs, h), name) in msgs.iter().zip(&s.hdrs).zip(&s.names).take(n) {
+        let cap = bufs.iter().map(RecvBuf::capacity).sum();
+        out.push(received(&h.msg_hdr, name, h.msg_len as usize, cap));
     }
+    (n, None)
 }
 
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn receive(sock: &Socket, hdrs: &mut [libc::msghdr]) -> io::Result<(usize, Vec<usize>)> {
-    let mut lens = Vec::new();
-    for h in hdrs.iter_mut() {
-        loop {
-            // SAFETY: h points at buffers that outlive the call.
-            let r = unsafe { libc::recvmsg(sock.as_raw_fd(), h, libc::MSG_DONTWAIT) };
-            if r >= 0 {
-                lens.push(r as usize);
-                break;
-            }
-            let e = io::Error::last_os_error();
-            match e.raw_os_error() {
-                Some(libc::EINTR) => continue,
-                Some(libc::EAGAIN) => return Ok((lens.len(), lens)),
-                _ if lens.is_empty() => return Err(e),
-                _ => return Ok((lens.len(), lens)),
-            }
+fn receive<const N: usize>(
+    sock: &Socket,
+    s: &mut Scratch,
+    msgs: &mut [[RecvBuf<'_>; N]],
+    out: &mut Vec<Meta>,
+) -> (usize, Option<io::Error>) {
+    let mut n = 0;
+    while n < msgs.len() {
+        let cap = msgs[n].iter().map(RecvBuf::capacity).sum();
+        let ctrl = &mut s.ctrl[n * CTRL_WORDS..(n + 1) * CTRL_WORDS];
+        let mut h = recv_header(&mut s.names[n], ctrl, &mut msgs[n]);
+        // SAFETY: h points at a name, control buffer and iovecs that
+        // outlive the call.
+        let r = unsafe { libc::recvmsg(sock.as_raw_fd(), &mut h, libc::MSG_DONTWAIT) };
+        if r >= 0 {
+            out.push(received(&h, &s.names[n], r as usize, cap));
+            n += 1;
+            continue;
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINTR) => continue,
+            Some(libc::EAGAIN) => return (n, None),
+            _ => return (n, Some(e)),
         }
     }
-    Ok((lens.len(), lens))
+    (n, None)
 }
 
 /// sendmsg with Qt's per-datagram options: hop limit (IPV6_HOPLIMIT or

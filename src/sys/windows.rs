@@ -9,8 +9,8 @@ use std::os::windows::io::AsRawSocket;
 use socket2::Socket;
 use windows_sys::Win32::Networking::WinSock as ws;
 
+use super::Meta;
 use super::{ErrClass as Class, GsoState, IfAddr, IfInfo, LinkFlags, LinkKind, SendMeta};
-use crate::batch::{Meta, Ring, SLOT_BYTES};
 
 /// A raw socket handle as the OS names it.
 pub type Raw = std::os::windows::io::RawSocket;
@@ -185,33 +185,52 @@ pub fn poll_readable(fd: Raw, timeout_ms: i32) -> io::Result<bool> {
     }
 }
 
-/// A recvfrom loop into the ring's slots until the socket would block.
-pub fn recv_batch(sock: &Socket, ring: &mut Ring) -> io::Result<usize> {
-    let slots = ring.slots;
-    let data = ring.start_fill();
-    let mut got = Vec::new();
-    for i in 0..slots {
-        let buf = &mut data[i * SLOT_BYTES..(i + 1) * SLOT_BYTES];
-        // SAFETY: u8 and MaybeUninit<u8> have the same layout; recv_from only writes.
-        let uninit = unsafe { &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>]) };
-        match sock.recv_from(uninit) {
-            Ok((n, from)) => got.push(Meta {
-                off: i * SLOT_BYTES,
-                len: n,
-                src: from.as_socket(),
-                hop: -1,
-                ..Meta::default()
-            }),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+/// One buffer the kernel may write received bytes into.
+pub struct RecvBuf<'a>(&'a mut [MaybeUninit<u8>]);
+
+impl<'a> RecvBuf<'a> {
+    pub fn new(buf: &'a mut [MaybeUninit<u8>]) -> Self {
+        RecvBuf(buf)
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.0.len()
+    }
+}
+
+/// Receive up to `msgs.len()` datagrams without blocking, one WSARecvFrom
+/// each: datagram i is scattered over the buffers of `msgs[i]` in order and
+/// its record appended to `out`. Returns how many arrived and the error that
+/// stopped the batch (`(0, None)`: nothing queued), as on Unix.
+pub fn recv_batch<const N: usize>(
+    sock: &Socket,
+    msgs: &mut [[RecvBuf<'_>; N]],
+    out: &mut Vec<Meta>,
+) -> (usize, Option<io::Error>) {
+    let mut n = 0;
+    while n < msgs.len() {
+        let cap = msgs[n].iter().map(RecvBuf::capacity).sum::<usize>();
+        let mut parts = msgs[n].iter_mut();
+        let mut bufs: [socket2::MaybeUninitSlice<'_>; N] = std::array::from_fn(|_| {
+            let b = parts.next().expect("N buffers");
+            socket2::MaybeUninitSlice::new(&mut *b.0)
+        });
+        match sock.recv_from_vectored(&mut bufs) {
+            Ok((len, _, from)) => {
+                out.push(Meta {
+                    len: len.min(cap),
+                    src: from.as_socket(),
+                    hop: -1,
+                    ..Meta::default()
+                });
+                n += 1;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (n, None),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) if got.is_empty() => return Err(e),
-            Err(_) => break,
+            Err(e) => return (n, Some(e)),
         }
     }
-    let n = got.len();
-    ring.more = n == slots;
-    ring.metas = got;
-    Ok(n)
+    (n, None)
 }
 
 /// Windows: the per-datagram options are not applied yet; the datagram is
