@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import Enum
 
 from . import _qudp
+from ._bytearray import QByteArray
 from ._qudp import (
     Connection,
     QAbstractSocket,
@@ -43,6 +44,7 @@ from .enums import (
 __all__ = [
     "Connection",
     "QAbstractSocket",
+    "QByteArray",
     "QEventLoop",
     "QHostAddress",
     "QNetworkAddressEntry",
@@ -55,6 +57,8 @@ __all__ = [
 __version__ = "0.1.0"
 
 _qudp._register_enums(dict(_ALL_ENUMS))
+# Every payload is a QByteArray from here on (see src/payload.rs).
+_qudp._register_payload_class(QByteArray)
 
 
 def _attach(owner: type, enums: tuple[type[Enum], ...], aliases: dict[str, type[Enum]]) -> None:
