@@ -235,7 +235,11 @@ impl QAbstractSocket {
             while c.take(None, &mut ev, |b, _| out.extend_from_slice(b)).is_some() {}
         }
         self.emit(py, ev)?;
-        Ok(crate::payload::new(py, &out))
+        Ok(if out.is_empty() {
+            crate::payload::empty(py)
+        } else {
+            crate::payload::new(py, &out)
+        })
     }
 
     /// A line from the next datagram: up to and including its first '\n'

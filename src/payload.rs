@@ -52,6 +52,8 @@ struct Class {
     layout: Option<Layout>,
     /// Why the check failed (for `_payload_layout`).
     why: String,
+    /// The null QByteArray (`QByteArray()`), shared: it is immutable.
+    null: Py<PyBytes>,
 }
 
 /// A payload object holding a copy of `data`: a `qudp.QByteArray` once the
@@ -68,10 +70,16 @@ pub fn new<'py>(py: Python<'py>, data: &[u8]) -> Bound<'py, PyBytes> {
     }
 }
 
-/// The empty payload (nothing pending, or an empty read).
+/// The empty payload (nothing pending, or an empty read): the null
+/// QByteArray, as Qt returns from `read()`, `readAll()`, `peek()`,
+/// `readLine()` with nothing to read and from `QNetworkDatagram().data()`.
+/// (An empty *datagram* is `new(py, b"")`: empty, not null, as in Qt.)
 #[inline]
 pub fn empty(py: Python<'_>) -> Bound<'_, PyBytes> {
-    new(py, b"")
+    match (KIND.load(Ordering::Relaxed), CLASS.get(py)) {
+        (PLAIN, _) | (_, None) => PyBytes::new(py, b""),
+        (_, Some(c)) => c.null.bind(py).clone(),
+    }
 }
 
 /// A `QByteArray` whatever the payload kind (results of QByteArray's own
@@ -197,12 +205,14 @@ fn check(py: Python<'_>, ty: &Bound<'_, PyType>, alloc: ffi::allocfunc) -> Resul
     Ok(layout)
 }
 
-/// Called once by `qudp/__init__.py` with the QByteArray class; payloads
-/// are QByteArray from then on.
+/// Called once by `qudp/__init__.py` with the QByteArray class and its null
+/// instance; payloads are QByteArray from then on.
 #[pyfunction]
-fn _register_payload_class(py: Python<'_>, cls: Bound<'_, PyType>) -> PyResult<()> {
-    if !cls.is_subclass_of::<PyBytes>()? {
-        return Err(PyTypeError::new_err("cls must be a subclass of bytes"));
+fn _register_payload_class(py: Python<'_>, cls: Bound<'_, PyType>, null: Bound<'_, PyBytes>) -> PyResult<()> {
+    if !cls.is_subclass_of::<PyBytes>()? || !null.is_exact_instance(&cls) || !null.as_bytes().is_empty() {
+        return Err(PyTypeError::new_err(
+            "cls must be a subclass of bytes and null an empty instance of it",
+        ));
     }
     let c = CLASS.get_or_try_init(py, || -> PyResult<Class> {
         let tp = cls.as_ptr().cast::<ffi::PyTypeObject>();
@@ -227,6 +237,7 @@ fn _register_payload_class(py: Python<'_>, cls: Bound<'_, PyType>) -> PyResult<(
             bytes_new,
             layout: None,
             why: String::new(),
+            null: null.clone().unbind(),
         };
         match check(py, &cls, alloc) {
             Err(why) => c.why = why,

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import qudp
-from qudp import QByteArray, QHostAddress, QUdpSocket, _qudp
+from qudp import QByteArray, QHostAddress, QNetworkDatagram, QUdpSocket, _qudp
 
 from helpers import bound, wait_pending
 
@@ -116,6 +116,9 @@ def test_qiodevice_reads_are_qbytearray() -> None:
         empty = s.read(10)
         for x in (peeked, line, part, rest, empty):
             assert type(x) is QByteArray
+        # Nothing to read gives Qt's null byte array; an empty datagram does not.
+        assert empty.isNull() and s.readAll().isNull() and s.peek(5).isNull()
+        assert s.readLine().isNull() and QNetworkDatagram().data().isNull()
     finally:
         s.close()
         p.close()

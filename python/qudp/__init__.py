@@ -58,7 +58,7 @@ __version__ = "0.1.0"
 
 _qudp._register_enums(dict(_ALL_ENUMS))
 # Every payload is a QByteArray from here on (see src/payload.rs).
-_qudp._register_payload_class(QByteArray)
+_qudp._register_payload_class(QByteArray, QByteArray())
 
 
 def _attach(owner: type, enums: tuple[type[Enum], ...], aliases: dict[str, type[Enum]]) -> None:

@@ -196,7 +196,7 @@ class QByteArray(bytes):
     def __getitem__(self, key: slice) -> QByteArray: ...
     def __getitem__(self, key: SupportsIndex | slice) -> int | QByteArray:
         r = _bytes_getitem(self, key)
-        return r if r.__class__ is int else _make(r)
+        return r if type(r) is int else _make(r)  # type: ignore[arg-type]
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Pickles as qudp.QByteArray(b"...") (null stays null).
@@ -220,18 +220,6 @@ class QByteArray(bytes):
     def length(self) -> int:
         return len(self)
 
-    @overload
-    def count(self) -> int: ...
-    @overload
-    def count(self, sub: Buffer | str | SupportsIndex, /) -> int: ...
-    @overload
-    def count(
-        self,
-        sub: Buffer | SupportsIndex,
-        start: SupportsIndex | None,
-        end: SupportsIndex | None = None,
-        /,
-    ) -> int: ...
     def count(self, *args: Any) -> int:
         """``count()`` is the size; ``count(sub)`` counts overlapping
         occurrences as Qt does; with start/end it is ``bytes.count``."""
