@@ -15,7 +15,7 @@
 //! registered; if anything does not match, the door falls back to
 //! `bytes.__new__` (correct on any interpreter, just slower).
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering};
 
 use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::ffi;
@@ -25,13 +25,20 @@ use pyo3::types::{PyBytes, PyTuple, PyType};
 
 /// What `new` makes (see `_set_payload_kind`).
 const PLAIN: u8 = 0;
-/// QByteArray through tp_alloc + copy (layout checked).
-const ALLOC: u8 = 1;
+/// QByteArray as `PyBytes_FromStringAndSize` makes bytes: PyObject_Malloc,
+/// PyObject_InitVar, one copy (layout checked, type without GC).
+const MALLOC: u8 = 1;
 /// QByteArray through `bytes.__new__(QByteArray, b)`.
 const NEW: u8 = 2;
+/// QByteArray through the type's tp_alloc + copy (layout checked).
+const ALLOC: u8 = 3;
 
 static KIND: AtomicU8 = AtomicU8::new(PLAIN);
 static CLASS: PyOnceLock<Class> = PyOnceLock::new();
+/// The MALLOC path's type and `ob_sval` offset, readable without the
+/// once-lock (set before KIND becomes MALLOC; the type lives in CLASS).
+static FAST_TYPE: AtomicPtr<ffi::PyTypeObject> = AtomicPtr::new(std::ptr::null_mut());
+static FAST_SVAL: AtomicUsize = AtomicUsize::new(0);
 
 /// Byte offsets inside a `PyBytesObject`, as measured on this interpreter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -54,6 +61,8 @@ struct Class {
     why: String,
     /// The null QByteArray (`QByteArray()`), shared: it is immutable.
     null: Py<PyBytes>,
+    /// The MALLOC path is available (FAST_TYPE / FAST_SVAL are set).
+    malloc: bool,
 }
 
 /// A payload object holding a copy of `data`: a `qudp.QByteArray` once the
@@ -63,11 +72,75 @@ struct Class {
 pub fn new<'py>(py: Python<'py>, data: &[u8]) -> Bound<'py, PyBytes> {
     match KIND.load(Ordering::Relaxed) {
         PLAIN => PyBytes::new(py, data),
-        kind => match CLASS.get(py) {
-            Some(c) => c.make(py, data, kind == ALLOC),
-            None => PyBytes::new(py, data),
-        },
+        MALLOC => {
+            let (tp, sval) = (
+                FAST_TYPE.load(Ordering::Relaxed),
+                FAST_SVAL.load(Ordering::Relaxed),
+            );
+            // SAFETY: FAST_TYPE/FAST_SVAL were set from a checked layout of a
+            // live, non-GC type before KIND became MALLOC (see `malloc_ok`).
+            match unsafe { malloc_copy(py, tp, sval, data) } {
+                Some(obj) => obj,
+                None => slow(py, data, NEW),
+            }
+        }
+        kind => slow(py, data, kind),
     }
+}
+
+#[inline(never)]
+fn slow<'py>(py: Python<'py>, data: &[u8], kind: u8) -> Bound<'py, PyBytes> {
+    match CLASS.get(py) {
+        Some(c) => c.make(py, data, kind == ALLOC),
+        None => PyBytes::new(py, data),
+    }
+}
+
+/// The object `PyBytes_FromStringAndSize` would make, of type `tp`: one
+/// PyObject_Malloc of `sval + len + 1` bytes (header, hash, data, NUL),
+/// PyObject_InitVar (refcount, type reference, size), the hash cache -1.
+/// None if the allocation failed.
+///
+/// # Safety
+/// `tp` must be a live bytes subclass without Py_TPFLAGS_HAVE_GC whose
+/// tp_free is PyObject_Free, and `sval` the offset of `ob_sval` (the hash
+/// cache being the word before it), as `malloc_ok` checks.
+unsafe fn malloc_copy<'py>(
+    py: Python<'py>,
+    tp: *mut ffi::PyTypeObject,
+    sval: usize,
+    data: &[u8],
+) -> Option<Bound<'py, PyBytes>> {
+    let len = ffi::Py_ssize_t::try_from(data.len()).ok()?;
+    let size = sval.checked_add(data.len())?.checked_add(1)?;
+    // SAFETY: the allocation holds size = sval + len + 1 bytes, so the copy
+    // to [sval, sval + len), the NUL at sval + len and the hash word at
+    // sval - 8 are inside it; PyObject_InitVar initialises the header
+    // (sizeof(PyVarObject) <= sval - 8, checked by `check`). The memory is
+    // freed by the type's tp_free, PyObject_Free, the matching deallocator.
+    unsafe {
+        let obj = ffi::PyObject_Malloc(size).cast::<ffi::PyObject>();
+        if obj.is_null() {
+            return None;
+        }
+        ffi::PyObject_InitVar(obj.cast::<ffi::PyVarObject>(), tp, len);
+        let base = obj.cast::<u8>();
+        std::ptr::copy_nonoverlapping(data.as_ptr(), base.add(sval), data.len());
+        base.add(sval + data.len()).write(0);
+        base.add(sval - std::mem::size_of::<ffi::Py_hash_t>())
+            .cast::<ffi::Py_hash_t>()
+            .write_unaligned(-1);
+        Some(Bound::from_owned_ptr(py, obj).cast_into_unchecked())
+    }
+}
+
+/// Whether `ty` qualifies for `malloc_copy`: no GC (so no GC header before
+/// the object and no tracking) and freed with PyObject_Free.
+fn malloc_ok(ty: &Bound<'_, PyType>) -> bool {
+    let tp = ty.as_ptr().cast::<ffi::PyTypeObject>();
+    // SAFETY: PyType_GetFlags / PyType_GetSlot on a live heap type.
+    let (flags, free) = unsafe { (ffi::PyType_GetFlags(tp), ffi::PyType_GetSlot(tp, ffi::Py_tp_free)) };
+    flags & ffi::Py_TPFLAGS_HAVE_GC == 0 && free as *const () == ffi::PyObject_Free as *const ()
 }
 
 /// The empty payload (nothing pending, or an empty read): the null
@@ -92,6 +165,15 @@ fn qbytearray<'py>(py: Python<'py>, data: &[u8]) -> Bound<'py, PyBytes> {
 }
 
 impl Class {
+    /// The fastest correct way to make an instance.
+    fn best(&self) -> u8 {
+        match (self.malloc, self.layout) {
+            (true, _) => MALLOC,
+            (false, Some(_)) => ALLOC,
+            (false, None) => NEW,
+        }
+    }
+
     fn make<'py>(&self, py: Python<'py>, data: &[u8], fast: bool) -> Bound<'py, PyBytes> {
         if fast {
             if let Some(layout) = self.layout {
@@ -103,18 +185,20 @@ impl Class {
         self.via_new(py, data).unwrap_or_else(|_| PyBytes::new(py, data))
     }
 
-    /// tp_alloc + copy. None if the allocation failed (MemoryError set).
+    /// tp_alloc + copy. None if the allocation failed.
     fn alloc_copy<'py>(&self, py: Python<'py>, l: Layout, data: &[u8]) -> Option<Bound<'py, PyBytes>> {
         let len = ffi::Py_ssize_t::try_from(data.len()).ok()?;
         let tp = self.ty.as_ptr().cast::<ffi::PyTypeObject>();
         // SAFETY: `alloc` is bytes' tp_alloc or PyType_GenericAlloc (checked
-        // in `check`), which returns a zeroed object of basicsize + (len + 1) * itemsize bytes
-        // with type and size set; `check` proved itemsize == 1 and
+        // in `check`): a zeroed object of basicsize + (len + 1) * itemsize
+        // bytes with type and size set; `check` proved itemsize == 1 and
         // basicsize == sval + 1, so [sval, sval + len] (data and the NUL) and
         // the hash word at `hash` < sval lie inside the allocation.
         unsafe {
             let obj = (self.alloc)(tp, len);
             if obj.is_null() {
+                // MemoryError: cleared, the fallback path tries (and reports) again.
+                drop(PyErr::take(py));
                 return None;
             }
             let base = obj.cast::<u8>();
@@ -238,6 +322,7 @@ fn _register_payload_class(py: Python<'_>, cls: Bound<'_, PyType>, null: Bound<'
             layout: None,
             why: String::new(),
             null: null.clone().unbind(),
+            malloc: false,
         };
         match check(py, &cls, alloc) {
             Err(why) => c.why = why,
@@ -249,8 +334,22 @@ fn _register_payload_class(py: Python<'_>, cls: Bound<'_, PyType>, null: Bound<'
                         && q.is_exact_instance(&cls)
                         && q.hash().ok() == PyBytes::new(py, text).hash().ok()
                 });
+                // And the malloc path, when the type qualifies.
+                let tp_ptr = cls.as_ptr().cast::<ffi::PyTypeObject>();
+                let fast = malloc_ok(&cls)
+                    // SAFETY: malloc_ok checked the type, `check` the layout.
+                    && unsafe { malloc_copy(py, tp_ptr, layout.sval, text) }.is_some_and(|q| {
+                        q.as_bytes() == text
+                            && q.is_exact_instance(&cls)
+                            && q.hash().ok() == PyBytes::new(py, text).hash().ok()
+                    });
                 if ok {
                     c.layout = Some(layout);
+                    if fast {
+                        FAST_SVAL.store(layout.sval, Ordering::Relaxed);
+                        FAST_TYPE.store(tp_ptr, Ordering::Relaxed);
+                        c.malloc = true;
+                    }
                 } else {
                     c.why = "a probe object made with the measured layout was wrong".into();
                 }
@@ -258,25 +357,33 @@ fn _register_payload_class(py: Python<'_>, cls: Bound<'_, PyType>, null: Bound<'
         }
         Ok(c)
     })?;
-    KIND.store(if c.layout.is_some() { ALLOC } else { NEW }, Ordering::Relaxed);
+    KIND.store(c.best(), Ordering::Relaxed);
     Ok(())
 }
 
-/// Benchmarks and tests: "bytes" (plain bytes), "qbytearray" (the fast
-/// path when the layout check passed) or "qbytearray-new" (the fallback).
+/// Benchmarks and tests: "bytes" (plain bytes), "qbytearray" (the fastest
+/// correct path), or one path by name: "qbytearray-malloc",
+/// "qbytearray-alloc" (tp_alloc + copy), "qbytearray-new" (`bytes.__new__`).
+/// A path the layout check ruled out is refused with ValueError.
 #[pyfunction]
 fn _set_payload_kind(py: Python<'_>, kind: &str) -> PyResult<()> {
-    let k = match kind {
-        "bytes" => PLAIN,
-        "qbytearray" | "qbytearray-new" if CLASS.get(py).is_none() => {
-            return Err(PyValueError::new_err("kind: QByteArray is not registered"));
-        }
-        "qbytearray" if CLASS.get(py).is_some_and(|c| c.layout.is_some()) => ALLOC,
-        "qbytearray" | "qbytearray-new" => NEW,
-        _ => {
-            return Err(PyValueError::new_err(format!(
-                "kind must be 'bytes', 'qbytearray' or 'qbytearray-new', got {kind:?}"
-            )))
+    let k = if kind == "bytes" {
+        PLAIN
+    } else {
+        let c = CLASS
+            .get(py)
+            .ok_or_else(|| PyValueError::new_err("kind: QByteArray is not registered"))?;
+        match kind {
+            "qbytearray" => c.best(),
+            "qbytearray-malloc" if c.malloc => MALLOC,
+            "qbytearray-alloc" if c.layout.is_some() => ALLOC,
+            "qbytearray-new" => NEW,
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "kind must be 'bytes' or 'qbytearray[-malloc|-alloc|-new]' (one this \
+                     interpreter allows), got {kind:?}"
+                )))
+            }
         }
     };
     KIND.store(k, Ordering::Relaxed);
@@ -288,7 +395,8 @@ fn _set_payload_kind(py: Python<'_>, kind: &str) -> PyResult<()> {
 fn _payload_kind() -> &'static str {
     match KIND.load(Ordering::Relaxed) {
         PLAIN => "bytes",
-        ALLOC => "qbytearray",
+        MALLOC => "qbytearray-malloc",
+        ALLOC => "qbytearray-alloc",
         _ => "qbytearray-new",
     }
 }

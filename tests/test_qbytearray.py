@@ -47,9 +47,10 @@ def send(p: socket.socket, dest: tuple[str, int], *payloads: bytes) -> None:
 
 
 def test_fast_path_is_used_on_this_interpreter() -> None:
-    # CPython 3.11-3.14: the layout check passes and payloads are built by
-    # tp_alloc + copy (the fallback is for interpreters where it does not).
-    assert _qudp._payload_kind() == "qbytearray", _qudp._payload_layout()
+    # CPython 3.11-3.14: the layout check passes and payloads are built as
+    # PyBytes_FromStringAndSize builds bytes (the fallbacks are for
+    # interpreters where it does not).
+    assert _qudp._payload_kind() == "qbytearray-malloc", _qudp._payload_layout()
     assert _qudp._payload_layout() == (struct.calcsize("nPn"), struct.calcsize("nPnn"))
 
 
@@ -63,7 +64,7 @@ def test_payloads_are_not_garbage_collected() -> None:
     assert gc.get_count()[0] - before < 100 and len(keep) == 5000
 
 
-@pytest.mark.parametrize("kind", ["qbytearray", "qbytearray-new"])
+@pytest.mark.parametrize("kind", ["qbytearray-malloc", "qbytearray-alloc", "qbytearray-new"])
 def test_every_payload_is_a_qbytearray(pair: Any, kind: str) -> None:
     s, p, dest = pair
     _qudp._set_payload_kind(kind)
@@ -137,7 +138,7 @@ def test_plain_bytes_switch_for_the_benchmark(pair: Any) -> None:
         _qudp._set_payload_kind("str")
 
 
-@pytest.mark.parametrize("kind", ["qbytearray", "qbytearray-new"])
+@pytest.mark.parametrize("kind", ["qbytearray-malloc", "qbytearray-alloc", "qbytearray-new"])
 def test_hash_is_the_bytes_hash(pair: Any, kind: str) -> None:
     # The hash cache must read "not computed": zeroed memory would be a
     # cached hash of 0 and break every dict lookup by equal bytes.
