@@ -2,17 +2,21 @@
 //! hands to Python is made here, so the object type is decided in one place.
 //!
 //! The type is `qudp.QByteArray`, an immutable `bytes` subclass defined in
-//! Python (`qudp/_bytearray.py`) and handed over once at import. Making an
-//! instance the documented way, `bytes.__new__(QByteArray, b)`, costs two
-//! allocations and a copy more than plain `bytes`: measurable on the
-//! readyRead path. So the door does what CPython's own `bytes_subtype_new`
-//! does: the subclass's `tp_alloc(type, len)` (zeroed memory, so the NUL
-//! terminator is there), one copy into the byte storage, and the cached hash
-//! set to -1 ("not computed"; zeroed memory would mean a cached hash of 0;
-//! bytes' own tp_alloc, which the type inherits, sets it too since 3.11).
-//! `PyBytesObject` is not part of the limited API, so the two offsets this
-//! needs are measured and checked on a probe object when the class is
-//! registered; if anything does not match, the door falls back to
+//! Python (`qudp/_bytearray.py`, rebuilt without GC by `bytearray.rs`) and
+//! handed over once at import. Making an instance the documented way,
+//! `bytes.__new__(QByteArray, b)`, costs a second allocation, a copy and an
+//! argument tuple more than plain `bytes`: ~100 ns, measurable on the
+//! readyRead path. So the door makes it the way `PyBytes_FromStringAndSize`
+//! makes bytes: `PyObject_Malloc(sval + len + 1)`, `PyObject_InitVar` (which
+//! takes the reference a heap type's instance holds), one copy, the NUL, and
+//! the cached hash set to -1 ("not computed": any other value would be taken
+//! as the hash). `PyBytesObject` is not part of the limited API, so the two
+//! offsets (`ob_shash`, `ob_sval`) are measured on a fresh bytes object at
+//! registration and checked (basicsize, itemsize, the hash word turning from
+//! -1 into the hash), the type must have no GC and free with PyObject_Free,
+//! and a probe instance must come out equal, of the type and with the right
+//! hash. Failing that, the door uses the type's tp_alloc + copy (what
+//! CPython's `bytes_subtype_new` does), and failing the layout check,
 //! `bytes.__new__` (correct on any interpreter, just slower).
 
 use std::sync::atomic::{AtomicPtr, AtomicU8, AtomicUsize, Ordering};
