@@ -65,6 +65,21 @@ def test_payloads_are_not_garbage_collected() -> None:
 
 
 @pytest.mark.parametrize("kind", ["qbytearray-malloc", "qbytearray-alloc", "qbytearray-new"])
+def test_type_references_balance(kind: str) -> None:
+    # Each instance holds a reference to its heap type, taken when it is made
+    # and dropped by the type's deallocator: no leak, no premature free.
+    _qudp._set_payload_kind(kind)
+    try:
+        base = sys.getrefcount(QByteArray)
+        keep = [_qudp._payload(b"r%d" % i) for i in range(1000)]
+        assert sys.getrefcount(QByteArray) == base + 1000
+        del keep
+        assert sys.getrefcount(QByteArray) == base
+    finally:
+        _qudp._set_payload_kind("qbytearray")
+
+
+@pytest.mark.parametrize("kind", ["qbytearray-malloc", "qbytearray-alloc", "qbytearray-new"])
 def test_every_payload_is_a_qbytearray(pair: Any, kind: str) -> None:
     s, p, dest = pair
     _qudp._set_payload_kind(kind)
