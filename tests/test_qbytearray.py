@@ -246,6 +246,8 @@ def test_null_and_constructors() -> None:
         QByteArray(1.5)
     with pytest.raises(TypeError, match="ch"):
         QByteArray(3, "xy")
+    assert QByteArray(b"0" * 5000 + b"7").toInt() == (7, True)
+    assert QByteArray(b"9" * 5000).toLongLong() == (0, False)
     with pytest.raises(ValueError, match="base"):
         QByteArray(b"1").toInt(37)
     with pytest.raises(TypeError, match="from_"):

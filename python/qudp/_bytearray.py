@@ -112,6 +112,9 @@ def _parse_int(text: bytes, base: int, signed: bool) -> int | None:
         base = 8 if s[:1] == b"0" and len(s) > 1 else 10
     if not s or s.strip(_DIGITS[:base]):
         return None
+    s = s.lstrip(b"0") or b"0"
+    if len(s) > 64:  # more than 64 bits in any base; int() would refuse > 4300 digits
+        return None
     v = int(s, base)
     return -v if neg else v
 
