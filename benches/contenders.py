@@ -89,6 +89,16 @@ def _needs_qudp_method(name: str) -> Callable[[], str | None]:
     return check
 
 
+def _have_payload_kind() -> str | None:
+    if why := _have_qudp():
+        return why
+    import qudp
+
+    if not hasattr(qudp._qudp, "_set_payload_kind"):
+        return "this qudp build has no payload switch (QByteArray)"
+    return None
+
+
 # -- helpers ---------------------------------------------------------------
 
 
@@ -696,6 +706,20 @@ class QudpReadPayloadsBare(QudpReadPayloads):
         self.s.setPacketInformation(False)
 
 
+def _plain_bytes(cls: type) -> Callable[[int], Any]:
+    """The same contender with payloads as plain ``bytes`` instead of
+    ``qudp.QByteArray``: the baseline of the QByteArray cost, run in the same
+    benchmark run (qudp's hidden per-process switch)."""
+
+    def make(rcvbuf: int) -> Any:
+        import qudp
+
+        qudp._qudp._set_payload_kind("bytes")
+        return cls(rcvbuf)
+
+    return make
+
+
 # name -> (factory, availability check or None). The order is the table's.
 RECEIVERS: dict[str, tuple[Callable[[int], Any], Callable[[], str | None] | None]] = {
     "python recvfrom loop": (PyRecvfrom, None),
@@ -705,11 +729,13 @@ RECEIVERS: dict[str, tuple[Callable[[int], Any], Callable[[], str | None] | None
     "uvloop DatagramProtocol": (PyUvloop, _have_uvloop),
     "PySide6 readyRead+readDatagram": (PySide6ReadyRead, _have_pyside6),
     "qudp readyRead+readDatagram": (QudpReadyRead, _have_qudp),
+    "qudp readyRead+readDatagram, plain bytes": (_plain_bytes(QudpReadyRead), _have_payload_kind),
     "qudp readDatagram loop": (QudpReadDatagramLoop, _have_qudp),
     "qudp readDatagramInto loop": (QudpReadDatagramInto, _have_qudp),
     "qudp receiveDatagram loop": (QudpReceiveDatagram, _have_qudp),
     # Batch receive (beyond Qt); skipped with a note while the API is missing.
     "qudp readPayloads batch": (QudpReadPayloads, _needs_qudp_method("readPayloads")),
+    "qudp readPayloads batch, plain bytes": (_plain_bytes(QudpReadPayloads), _have_payload_kind),
     "qudp readDatagrams batch": (QudpReadDatagrams, _needs_qudp_method("readDatagrams")),
     "qudp receiveDatagrams batch": (
         QudpReceiveDatagrams,

@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from report import C_MMSG, QT_PATTERN, REF, Report, plot
+from report import C_MMSG, PLAIN, QT_PATTERN, REF, Report, plot
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -565,7 +565,8 @@ class Runner:
         names = self.receivers()
         if self.args.quick and not self.args.only:
             # The ones the targets name; the full run counts everyone.
-            names = [n for n in names if n in (REF, C_MMSG, QT_PATTERN) or "batch" in n]
+            keep = (REF, C_MMSG, QT_PATTERN, QT_PATTERN + PLAIN)
+            names = [n for n in names if n in keep or "batch" in n]
         n1 = self.args.cg_n
         n0 = max(100, n1 // 10)
         rcvbuf = max(8 << 20, n1 * 1024)

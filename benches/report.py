@@ -12,6 +12,7 @@ from typing import Any
 REF = "python recvfrom loop"
 C_MMSG = "C recvmmsg loop"
 QT_PATTERN = "qudp readyRead+readDatagram"
+PLAIN = ", plain bytes"  # suffix of the contenders whose payloads are plain bytes
 PY_SEND = "python sendto"
 QUDP_SEND = "qudp writeDatagram"
 PY_PING = "python blocking socket"
@@ -157,6 +158,7 @@ class Report:
             self.add(f"| {name} | — | — | — | — | — | — | — | skipped: {why} |")
         self.summary["prequeue"] = table
         self.add("")
+        self.payload_cost(rows, cg)
         if cg:
             first = next(iter(cg.values()))
             self.add(
@@ -171,6 +173,37 @@ class Report:
                     self.add(f"- callgrind {k}: {v['error']}")
         elif "callgrind" not in self.args.modes:
             self.add("Instruction counts not run (`--modes` without callgrind).", "")
+
+    def payload_cost(self, rows: Rows, cg: dict[str, Any]) -> None:
+        """qudp.QByteArray payloads against plain bytes: each contender with
+        a ", plain bytes" twin, ratio per round (target: at most 1.05)."""
+        pairs = [
+            (n[: -len(PLAIN)], n) for n in rows if n.endswith(PLAIN) and n[: -len(PLAIN)] in rows
+        ]
+        if not pairs:
+            return
+        self.add(
+            "QByteArray payloads against plain bytes (the same contender with qudp's payload "
+            "switch; CPU ratio = median of the per-round ratios; target ≤ 1.05):",
+            "",
+            "| contender | QByteArray CPU s/1M | plain bytes CPU s/1M | CPU ratio "
+            "| instr/dgram QByteArray | instr/dgram bytes | instr ratio |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        )
+        out = {}
+        for qba, plain in pairs:
+            r = paired_ratio(rows, qba, plain, "cpu_per_M")
+            iq = cg.get(qba, {}).get("per_dgram", NAN)
+            ib = cg.get(plain, {}).get("per_dgram", NAN)
+            ir = iq / ib if ib and not isnan(ib) else NAN
+            out[qba] = {"cpu_ratio": r, "instr_ratio": ir}
+            self.add(
+                f"| {qba} | {fmt(med(rows[qba], 'cpu_per_M'), '.3f')} "
+                f"| {fmt(med(rows[plain], 'cpu_per_M'), '.3f')} | {fmt(r, '.3f')} "
+                f"| {fmt(iq, ',.0f')} | {fmt(ib, ',.0f')} | {fmt(ir, '.3f')} |"
+            )
+        self.summary["payload"] = out
+        self.add("")
 
     def targets(self) -> None:
         t = self.summary["prequeue"]

@@ -183,6 +183,16 @@ impl QAbstractSocket {
     }
 }
 
+/// What a QIODevice read returns: the bytes, or Qt's null array when there
+/// was nothing to read.
+fn bytes_or_null(py: Python<'_>, data: Vec<u8>) -> Bound<'_, PyBytes> {
+    if data.is_empty() {
+        crate::payload::empty(py)
+    } else {
+        crate::payload::new(py, &data)
+    }
+}
+
 #[pymethods]
 impl QAbstractSocket {
     /// Read at most `maxlen` bytes: first what ungetChar put back, then the
@@ -197,7 +207,7 @@ impl QAbstractSocket {
             return Ok(crate::payload::empty(py));
         }
         let got = self.take_bytes(py, usize::try_from(maxlen).unwrap_or(usize::MAX))?;
-        Ok(crate::payload::new(py, &strip_cr(got, self.text_mode())))
+        Ok(bytes_or_null(py, strip_cr(got, self.text_mode())))
     }
 
     /// Everything pending: the put-back bytes, then the pending datagrams,
@@ -221,7 +231,7 @@ impl QAbstractSocket {
         }
         self.emit(py, ev)?;
         self.note_read(&out);
-        Ok(crate::payload::new(py, &strip_cr(out, self.text_mode())))
+        Ok(bytes_or_null(py, strip_cr(out, self.text_mode())))
     }
 
     /// A line: put-back bytes up to and including a '\n', else on into the
@@ -271,7 +281,7 @@ impl QAbstractSocket {
             self.emit(py, ev)?;
         }
         self.note_read(&out);
-        Ok(crate::payload::new(py, &strip_cr(out, self.text_mode())))
+        Ok(bytes_or_null(py, strip_cr(out, self.text_mode())))
     }
 
     /// Whether a complete line can be read: in the put-back bytes or in the
@@ -313,7 +323,7 @@ impl QAbstractSocket {
             }
             self.emit(py, ev)?;
         }
-        Ok(crate::payload::new(py, &strip_cr(out, self.text_mode())))
+        Ok(bytes_or_null(py, strip_cr(out, self.text_mode())))
     }
 
     /// Read one byte: `(True, char)` or `(False, "\x00")` when nothing is

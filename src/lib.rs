@@ -8,6 +8,7 @@ mod address;
 mod batch;
 mod buffer;
 mod bulk;
+mod bytearray;
 mod connection;
 mod core;
 mod datagram;
@@ -52,5 +53,7 @@ fn _qudp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     reactor::register(m)?;
     timer::register(m)?;
     eventloop::register(m)?;
+    payload::register(m)?;
+    bytearray::register(m)?;
     Ok(())
 }

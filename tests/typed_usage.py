@@ -3,7 +3,7 @@ README and Qt's docs write it must type-check against qudp's stubs."""
 
 from __future__ import annotations
 
-from qudp import QAbstractSocket, QHostAddress, QNetworkDatagram, QUdpSocket
+from qudp import QAbstractSocket, QByteArray, QHostAddress, QNetworkDatagram, QUdpSocket
 
 
 class Receiver:
@@ -20,6 +20,12 @@ class Receiver:
             size: int = self.sock.pendingDatagramSize()
             data, sender, port = self.sock.readDatagram(size)
             print(len(data), sender.toString(), port + 1)
+            # The payload is a QByteArray and bytes at once.
+            text: str = data.data().decode() + data.decode()
+            value, ok2 = data.mid(0, 4).toInt(16)
+            raw: bytes = data[1:]
+            parts: list[QByteArray] = data.split(",")
+            print(text, value, ok2, raw, parts, data.isNull(), QByteArray.fromHex(b"0a"))
             dg: QNetworkDatagram = self.sock.receiveDatagram()
             reply = dg.makeReply(b"ack")
             self.sock.writeDatagram(reply)

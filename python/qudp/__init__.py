@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import Enum
 
 from . import _qudp
+from ._bytearray import QByteArray
 from ._qudp import (
     Connection,
     QAbstractSocket,
@@ -49,6 +50,7 @@ del TYPE_CHECKING
 __all__ = [
     "Connection",
     "QAbstractSocket",
+    "QByteArray",
     "QEventLoop",
     "QHostAddress",
     "QNetworkAddressEntry",
@@ -61,6 +63,8 @@ __all__ = [
 __version__: str = _qudp.__version__  # one place: Cargo.toml
 
 _qudp._register_enums(dict(_ALL_ENUMS))
+# Every payload is a QByteArray from here on (see src/payload.rs).
+_qudp._register_payload_class(QByteArray, QByteArray())
 
 
 def _attach(owner: type, enums: tuple[type[Enum], ...], aliases: dict[str, type[Enum]]) -> None:
