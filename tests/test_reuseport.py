@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import struct
 import sys
+import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -105,3 +107,145 @@ def test_load_balance_with_dont_share_is_refused() -> None:
     assert not s.bind(QHostAddress.LocalHost, 0, LB | QUdpSocket.DontShareAddress)
     assert s.error() == QUdpSocket.UnsupportedSocketOperationError
     assert s.state() == QUdpSocket.UnconnectedState
+
+
+# -- the GIL around the batch calls' system calls -----------------------------
+
+
+@pytest.fixture
+def no_forced_switch() -> Iterator[None]:
+    # With a long switch interval a thread waiting for the GIL only gets it
+    # when the holder releases it on its own (here: around a system call).
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(30.0)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(old)
+
+
+class Watcher:
+    """A thread that counts the times it ran while the main thread was
+    inside a call (`inside` is set and cleared by the main thread only)."""
+
+    def __init__(self) -> None:
+        self.inside = False
+        self.hits = 0
+        self.stop = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        while not self.stop:
+            if self.inside:
+                self.hits += 1
+            time.sleep(0)  # give the GIL back, then wait for it again
+
+    def __enter__(self) -> Watcher:
+        self.thread.start()
+        time.sleep(0.05)  # the watcher is now waiting for the GIL
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop = True
+        self.thread.join(5)
+
+
+BIG = 8000  # large datagrams make each recvmmsg/sendmmsg copy take a while
+
+
+def queued(rx: QUdpSocket, tx: QUdpSocket, n: int, first: int) -> None:
+    data = [struct.pack("!I", first + i) * (BIG // 4) for i in range(n)]
+    assert tx.writeDatagrams(data, rx.localAddress(), rx.localPort()) == n
+    assert rx.waitForReadyRead(2000)
+
+
+@pytest.mark.parametrize(
+    "call", ["readPayloads", "readDatagrams", "receiveDatagrams", "readDatagramsInto"]
+)
+def test_batch_receive_releases_the_gil(no_forced_switch: None, call: str) -> None:
+    import array
+
+    rx = bound("127.0.0.1")
+    rx.setSocketOption(QAbstractSocket.ReceiveBufferSizeSocketOption, 8 << 20)
+    rx.setReadBatchSize(1024)
+    # What the kernel's buffer surely holds (truesize is below 2x payload).
+    n = min(300, rx.socketOption(QAbstractSocket.ReceiveBufferSizeSocketOption) // (2 * BIG))
+    assert n >= 10
+    tx = bound("127.0.0.1")
+    buf = bytearray(BIG * 1024)
+    sizes = array.array("q", [0] * 1024)
+    got: list[int] = []
+    with Watcher() as w:
+        # Each round gives the waiting thread one window of a large copy;
+        # a few rounds make missing them all unlikely.
+        for r in range(20):
+            queued(rx, tx, n, r * n)
+            for _ in range(10):
+                w.inside = True
+                if call == "readDatagramsInto":
+                    k = rx.readDatagramsInto(buf, sizes)
+                    out = [bytes(buf[i * BIG : i * BIG + 4]) for i in range(k)]
+                    assert list(sizes[:k]) == [BIG] * k
+                else:
+                    out = getattr(rx, call)(1024)
+                    if call == "readDatagrams":
+                        out = [d for d, _, _ in out]
+                    elif call == "receiveDatagrams":
+                        out = [d.data() for d in out]
+                w.inside = False
+                got.extend(struct.unpack("!I", bytes(d[:4]))[0] for d in out)
+                if len(got) == (r + 1) * n:
+                    break
+            if w.hits:
+                break
+    assert got == list(range(len(got))) and len(got) % n == 0, "every datagram once, in order"
+    assert w.hits > 0, "no other thread ran during the receive system calls"
+
+
+def test_write_datagrams_releases_the_gil(no_forced_switch: None) -> None:
+    rx = bound("127.0.0.1")
+    tx = bound("127.0.0.1")
+    payloads = [bytes(BIG)] * 512
+    with Watcher() as w:
+        for _ in range(10):
+            w.inside = True
+            n = tx.writeDatagrams(payloads, rx.localAddress(), rx.localPort())
+            w.inside = False
+            assert n == len(payloads)
+    assert w.hits > 0, "no other thread ran during the send system calls"
+
+
+def test_threads_sharing_one_socket_get_each_datagram_once_in_order() -> None:
+    # Refills run without the lock: another thread's read must neither lose
+    # a datagram nor take one out of order meanwhile.
+    rx = bound("127.0.0.1")
+    rx.setSocketOption(QAbstractSocket.ReceiveBufferSizeSocketOption, 16 << 20)
+    tx = bound("127.0.0.1")
+    total = 4000  # well within the 16 MiB asked (8 MiB on a default rmem_max)
+    for i in range(total):
+        assert tx.writeDatagram(struct.pack("!I", i), rx.localAddress(), rx.localPort()) == 4
+    assert rx.waitForReadyRead(2000)
+    seen: list[list[int]] = [[], [], []]
+
+    def batch(k: int) -> None:
+        end = time.monotonic() + 10
+        while sum(map(len, seen)) < total and time.monotonic() < end:
+            seen[k].extend(struct.unpack("!I", p)[0] for p in rx.readPayloads(64))
+
+    def single() -> None:
+        end = time.monotonic() + 10
+        while sum(map(len, seen)) < total and time.monotonic() < end:
+            if rx.hasPendingDatagrams():
+                d, _, _ = rx.readDatagram(16)
+                if d:
+                    seen[2].append(struct.unpack("!I", d)[0])
+
+    ts = [threading.Thread(target=batch, args=(0,)), threading.Thread(target=batch, args=(1,))]
+    ts.append(threading.Thread(target=single))
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(15)
+    assert sorted(seen[0] + seen[1] + seen[2]) == list(range(total))
+    for s in seen:
+        assert s == sorted(s)
