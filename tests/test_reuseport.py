@@ -249,3 +249,39 @@ def test_threads_sharing_one_socket_get_each_datagram_once_in_order() -> None:
     assert sorted(seen[0] + seen[1] + seen[2]) == list(range(total))
     for s in seen:
         assert s == sorted(s)
+
+
+# -- the example ----------------------------------------------------------------
+
+
+@linux
+@pytest.mark.parametrize("how", ["--threads", "--processes"])
+def test_reuseport_example_receives_every_datagram(how: str) -> None:
+    import subprocess
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / "examples" / "reuseport_receiver.py"
+    probe = bound("127.0.0.1")
+    port = probe.localPort()
+    probe.close()
+    proc = subprocess.Popen(
+        [sys.executable, str(example), "--port", str(port), how, "2", "--seconds", "1"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        for _ in range(2):
+            assert "listening" in proc.stdout.readline()
+        senders = [bound("127.0.0.1") for _ in range(32)]
+        for k in range(10):
+            for s in senders:
+                assert s.writeDatagram(bytes([k]), QHostAddress.LocalHost, port) == 1
+        out, _ = proc.communicate(timeout=15)
+    finally:
+        proc.kill()
+    counts = [
+        int(line.split(": ")[1].split()[0]) for line in out.splitlines() if "datagrams" in line
+    ]
+    assert len(counts) == 2 and sum(counts) == 320, out
+    assert all(counts), "the kernel spread 32 flows over both receivers"
