@@ -299,6 +299,9 @@ def one_run(kind: str, n: int, mode: str, count: int, seconds: float) -> dict[st
         "rate": received / wall if wall > 0 else 0.0,
         "cpu_us": cpu / received * 1e6 if received else float("nan"),
         "wall": wall,
+        # How many cores the receivers kept busy on average: the machine's
+        # share for them, whatever N is.
+        "cores": cpu / wall if wall > 0 else 0.0,
     }
 
 
@@ -335,9 +338,11 @@ def main(argv: list[str] | None = None) -> int:
         sender(int(port), int(count), float(seconds))
         return 0
     where = _enter_netns()
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(
-        f"# allcores: {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}, "
-        f"Linux {platform.release()}, Python {platform.python_version()}; {where}",
+        f"# load average {load:.1f} at start; allcores: {os.cpu_count()} CPUs, "
+        f"{platform.processor() or platform.machine()}, Linux {platform.release()}, "
+        f"Python {platform.python_version()}; {where}",
         file=sys.stderr,
     )
     rows: list[dict[str, Any]] = []
@@ -356,8 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     base = {(r["mode"], r["kind"]): r["rate"] for r in rows if r["n"] == 1}
     lines = [
         "| mode | receivers | N | datagrams/s (median) | vs N=1 | CPU µs/datagram | "
-        "per-socket split | sent | received + drops | duplicates | check |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "cores used | per-socket split | sent | received + drops | duplicates | check |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in rows:
         b = base.get((r["mode"], r["kind"]))
@@ -365,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
         ratio = f"{r['rate'] / b:.2f}x" if b else "-"
         lines.append(
             f"| {r['mode']} | {r['kind']} | {r['n']} | {r['rate'] / 1e3:,.0f} k | {ratio} "
-            f"| {statistics.median(r['cpu_all']):.2f} | {split} "
+            f"| {statistics.median(r['cpu_all']):.2f} | {r['cores']:.2f} | {split} "
             f"| {r['sent']:,} | {r['received']:,} + {r['drops']} | {r['duplicates']} "
             f"| {'ok' if r['accounted'] else 'INVALID'} |"
         )

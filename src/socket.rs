@@ -405,7 +405,8 @@ impl QAbstractSocket {
     /// SpecialAddress or a string. Returns True and enters BoundState, or
     /// False with error() set (AddressInUseError, SocketAccessError,
     /// SocketAddressNotAvailableError, ...). `mode` maps to SO_REUSEADDR
-    /// (SO_REUSEPORT on BSD/macOS, SO_EXCLUSIVEADDRUSE on Windows) as in Qt.
+    /// (SO_REUSEPORT on BSD/macOS, SO_EXCLUSIVEADDRUSE on Windows) as in Qt;
+    /// qudp's `LoadBalance` joins a SO_REUSEPORT group (docs/allcores.md).
     #[pyo3(signature = (*args, **kwargs))]
     fn bind(
         slf: &Bound<'_, Self>,
