@@ -350,8 +350,8 @@ def main(argv: list[str] | None = None) -> int:
         for kind in a.kinds.split(","):
             for n in map(int, a.n.split(",")):
                 runs = []
-                for r in range(a.rounds):
-                    print(f"  {mode} {kind} N={n} round {r + 1}/{a.rounds} ...", file=sys.stderr)
+                for rnd in range(a.rounds):
+                    print(f"  {mode} {kind} N={n} round {rnd + 1}/{a.rounds} ...", file=sys.stderr)
                     runs.append(one_run(kind, n, mode, a.count, a.seconds))
                 med = sorted(runs, key=lambda x: x["rate"])[len(runs) // 2]
                 med["rate_all"] = [x["rate"] for x in runs]
