@@ -879,6 +879,60 @@ mod tests {
         c
     }
 
+    /// Queue `n` one-byte datagrams 0..n on `rx` and wait until they are there.
+    fn queued(rx: &Core, n: u8) -> Core {
+        let mut tx = Core::default();
+        let mut ev = Events::new();
+        for i in 0..n {
+            assert_eq!(tx.send_to(&[i], &rx.local, rx.local_port, &mut ev), 1);
+        }
+        let fd = rx.sock.as_ref().unwrap();
+        for _ in 0..1000 {
+            if fd.peek_sender().is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        tx
+    }
+
+    #[test]
+    fn refill_outside_the_lock_keeps_order_and_edges() {
+        let mut rx = bound("127.0.0.1");
+        let _tx = queued(&rx, 3);
+        let mut ev = Events::new();
+        let (sock, mut ring) = rx.begin_fill().expect("empty ring and a socket");
+        // While the ring is out nobody else refills, so nothing can be taken
+        // ahead of the batch in flight.
+        assert!(rx.begin_fill().is_none());
+        assert!(!rx.fill(&mut ev));
+        let r = ring.fill(&sock);
+        rx.readiness_edge(); // an arrival while the ring was out
+        assert!(rx.end_fill(sock, ring, r, &mut ev));
+        assert!(rx.notify.may_have_data, "the edge is kept");
+        let mut got = Vec::new();
+        rx.take_many(10, &mut ev, |b, _| {
+            got.push(b[0]);
+            true
+        });
+        assert_eq!(got, vec![0, 1, 2]);
+        assert!(ev.is_empty());
+    }
+
+    #[test]
+    fn refill_for_a_socket_closed_meanwhile_is_dropped() {
+        let mut rx = bound("127.0.0.1");
+        let _tx = queued(&rx, 2);
+        let mut ev = Events::new();
+        let (sock, mut ring) = rx.begin_fill().unwrap();
+        let r = ring.fill(&sock);
+        assert_eq!(r.as_ref().ok(), Some(&2));
+        rx.close(false, &mut ev);
+        assert!(!rx.end_fill(sock, ring, r, &mut ev));
+        assert!(rx.ring.is_empty());
+        assert!(rx.begin_fill().is_none(), "no socket, no refill");
+    }
+
     #[test]
     fn bind_send_take_roundtrip_v4() {
         let mut rx = bound("127.0.0.1");
