@@ -9,8 +9,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
 use crate::address::{extract_addr, HostAddr, QHostAddress};
-use crate::batch::MAX_SLOTS;
-use crate::core::{state, Event, Events};
+use crate::batch::{Meta, MAX_SLOTS};
+use crate::core::{state, Core, Event, Events};
 use crate::datagram::{sender_of, QNetworkDatagram};
 use crate::signal::lock;
 use crate::socket::QAbstractSocket;
@@ -25,6 +25,50 @@ fn count_arg(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
 
 fn enabled_arg(o: &Bound<'_, PyAny>) -> PyResult<bool> {
     crate::error::bool_arg(o, "enabled")
+}
+
+/// `Core::take_many` limited to what the ring already holds, so no system
+/// call runs under the lock. Returns how many were taken and whether the
+/// caller may go on (it took all it asked for, and wants more).
+fn take_held(
+    c: &mut Core,
+    want: usize,
+    ev: &mut Events,
+    f: impl FnMut(&[u8], &Meta) -> bool,
+) -> (usize, bool) {
+    let k = want.min(c.ring.len());
+    if k == 0 {
+        return (0, false);
+    }
+    let n = c.take_many(k, ev, f);
+    (n, n == k && k < want)
+}
+
+impl QAbstractSocket {
+    /// The batch calls' receive loop: refill the ring with the core unlocked
+    /// and the GIL released (threads with their own sockets and loops run
+    /// meanwhile), then let `round` take from what it holds, until the
+    /// kernel has nothing more or `round` says stop. Python objects are only
+    /// made in `round`, with the GIL.
+    fn in_rounds(
+        &self,
+        py: Python<'_>,
+        ev: &mut Events,
+        mut round: impl FnMut(&mut Events) -> PyResult<bool>,
+    ) -> PyResult<()> {
+        loop {
+            let job = lock(&self.core).begin_fill();
+            if let Some((sock, mut ring)) = job {
+                let r = py.detach(|| ring.fill(&sock));
+                if !lock(&self.core).end_fill(sock, ring, r, ev) {
+                    return Ok(());
+                }
+            }
+            if !round(ev)? {
+                return Ok(());
+            }
+        }
+    }
 }
 
 #[pymethods]
@@ -43,19 +87,21 @@ impl QAbstractSocket {
             return Ok(out);
         }
         let mut ev = Events::new();
-        let mut err = None;
-        lock(&self.core).take_many(max, &mut ev, |b, _| {
-            match out.append(crate::payload::new(py, b)) {
-                Ok(()) => true,
-                Err(e) => {
-                    err = Some(e);
-                    false
+        let mut left = max;
+        self.in_rounds(py, &mut ev, |ev| {
+            let mut err = None;
+            let (n, more) = take_held(&mut lock(&self.core), left, ev, |b, _| {
+                match out.append(crate::payload::new(py, b)) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        err = Some(e);
+                        false
+                    }
                 }
-            }
-        });
-        if let Some(e) = err {
-            return Err(e);
-        }
+            });
+            left -= n;
+            err.map_or(Ok(more), Err)
+        })?;
         self.emit(py, ev)?;
         Ok(out)
     }
@@ -72,11 +118,14 @@ impl QAbstractSocket {
         let mut raw: Vec<(Bound<'py, PyBytes>, HostAddr, u16)> = Vec::new();
         let mut ev = Events::new();
         if lock(&self.core).is_valid() {
-            lock(&self.core).take_many(max, &mut ev, |b, m| {
-                let (addr, port) = sender_of(m);
-                raw.push((crate::payload::new(py, b), addr, port));
-                true
-            });
+            self.in_rounds(py, &mut ev, |ev| {
+                let (_, more) = take_held(&mut lock(&self.core), max - raw.len(), ev, |b, m| {
+                    let (addr, port) = sender_of(m);
+                    raw.push((crate::payload::new(py, b), addr, port));
+                    true
+                });
+                Ok(more)
+            })?;
         }
         self.emit(py, ev)?;
         let out = PyList::empty(py);
@@ -98,13 +147,16 @@ impl QAbstractSocket {
         let mut out = Vec::new();
         let mut ev = Events::new();
         if lock(&self.core).is_valid() {
-            let mut c = lock(&self.core);
-            let local_port = c.local_port;
-            c.take_many(max, &mut ev, |b, m| {
-                let d = QNetworkDatagram::received(crate::payload::new(py, b).unbind(), m, local_port);
-                out.push(d);
-                true
-            });
+            self.in_rounds(py, &mut ev, |ev| {
+                let mut c = lock(&self.core);
+                let local_port = c.local_port;
+                let (_, more) = take_held(&mut c, max - out.len(), ev, |b, m| {
+                    let d = QNetworkDatagram::received(crate::payload::new(py, b).unbind(), m, local_port);
+                    out.push(d);
+                    true
+                });
+                Ok(more)
+            })?;
         }
         self.emit(py, ev)?;
         Ok(out)
@@ -122,19 +174,23 @@ impl QAbstractSocket {
         sizes: &Bound<'_, PyAny>,
     ) -> PyResult<usize> {
         let mut ev = Events::new();
-        let n =
+        // Check both arguments (formats, no overlap) before receiving anything.
+        let slots =
+            crate::buffer::with_bytes_and_ints_mut(buffer, "buffer", sizes, "sizes", |_, lens, item| {
+                lens.len() / item
+            })?;
+        if slots == 0 || !lock(&self.core).is_valid() {
+            return Ok(0);
+        }
+        let mut at = 0usize;
+        let mut k = 0usize;
+        // The buffers are taken again in each round, so no reference into
+        // them lives while the GIL is released for the receive.
+        self.in_rounds(py, &mut ev, |ev| {
             crate::buffer::with_bytes_and_ints_mut(buffer, "buffer", sizes, "sizes", |out, lens, item| {
-                let slots = lens.len() / item;
-                if slots == 0 {
-                    return 0;
-                }
-                let mut at = 0usize;
-                let mut k = 0usize;
-                let mut c = lock(&self.core);
-                if !c.is_valid() {
-                    return 0;
-                }
-                c.take_many(slots, &mut ev, |b, _| {
+                // A resize by another thread between rounds shrinks what is left.
+                let want = (lens.len() / item).min(slots).saturating_sub(k);
+                take_held(&mut lock(&self.core), want, ev, |b, _| {
                     if at + b.len() > out.len() {
                         return false;
                     }
@@ -149,9 +205,11 @@ impl QAbstractSocket {
                     k += 1;
                     true
                 })
-            })?;
+                .1
+            })
+        })?;
         self.emit(py, ev)?;
-        Ok(n)
+        Ok(k)
     }
 
     /// Send every payload in `datagrams` (bytes-like objects) to `host`:`port`
@@ -179,7 +237,16 @@ impl QAbstractSocket {
         }
         let views: Vec<&[u8]> = owned.iter().map(|b| b.as_bytes()).collect();
         let mut ev = Events::new();
-        let n = lock(&me.core).send_many(&views, &to, port, &mut ev);
+        let job = lock(&me.core).begin_send(&to, port, &mut ev);
+        let n = match job {
+            Some((sock, dest, mut gso)) => {
+                // The GIL is released only for the system calls; the
+                // payloads are immutable bytes this call holds.
+                let r = py.detach(|| crate::sys::send_batch(&sock, &views, &dest, &mut gso));
+                lock(&me.core).end_send_many(&views, r, gso, &mut ev)
+            }
+            None => -1,
+        };
         if ev.contains(&Event::State(state::BOUND)) {
             Self::sync_registration(slf)?;
         }
@@ -195,7 +262,7 @@ impl QAbstractSocket {
             .ok()
             .filter(|&n| (1..=MAX_SLOTS).contains(&n))
             .ok_or_else(|| PyValueError::new_err(format!("size must be in 1..={MAX_SLOTS}, got {size}")))?;
-        Ok(lock(&self.core).ring.resize(n))
+        Ok(lock(&self.core).set_batch_size(n))
     }
 
     fn readBatchSize(&self) -> usize {

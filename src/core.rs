@@ -79,6 +79,10 @@ struct ReadNotify {
     may_have_data: bool,
     pending: bool,
     emitting: bool,
+    /// The ring is out of the lock for a refill with the GIL released
+    /// (`begin_fill`); nobody else refills meanwhile, so datagrams keep the
+    /// kernel's order.
+    filling: bool,
 }
 
 pub struct Core {
@@ -544,6 +548,9 @@ impl Core {
             return true;
         }
         let Some(sock) = &self.sock else { return false };
+        if self.notify.filling {
+            return false;
+        }
         // Only a receive that drained the kernel queue clears the bit; a
         // full batch (or an error) leaves more possible.
         self.notify.may_have_data = false;
@@ -717,15 +724,49 @@ impl Core {
     /// GSO (one sendmsg with UDP_SEGMENT) when they share one size, else
     /// sendmmsg; stops at the first error, which is recorded.
     pub fn send_many(&mut self, payloads: &[&[u8]], to: &HostAddr, port: u16, ev: &mut Events) -> i64 {
+        match self.begin_send(to, port, ev) {
+            Some((sock, dest, mut gso)) => {
+                let r = crate::sys::send_batch(&sock, payloads, &dest, &mut gso);
+                self.end_send_many(payloads, r, gso, ev)
+            }
+            None => -1,
+        }
+    }
+
+    /// The first half of `send_many`: bind if needed and resolve the
+    /// destination; the system call can then run without the lock (the
+    /// socket handle keeps the descriptor open), with a copy of what the
+    /// socket learned about GSO. None: -1, error recorded.
+    pub fn begin_send(
+        &mut self,
+        to: &HostAddr,
+        port: u16,
+        ev: &mut Events,
+    ) -> Option<(Arc<Socket>, SockAddr, crate::sys::GsoState)> {
         if !self.ready_to_send(ev) {
-            return -1;
+            return None;
         }
         let Some(dest) = self.dest_addr(to, port) else {
             self.fail(QtError::new(SocketError::Network, error::SEND_DATAGRAM), ev);
-            return -1;
+            return None;
         };
-        let sock = self.sock.as_ref().expect("socket exists after bind");
-        let (sent, err) = crate::sys::send_batch(sock, payloads, &dest, &mut self.gso);
+        Some((
+            self.sock.clone().expect("socket exists after bind"),
+            dest,
+            self.gso,
+        ))
+    }
+
+    /// The second half of `send_many`: keep what the send learned about GSO,
+    /// then bytesWritten per datagram sent, or the error when none was.
+    pub fn end_send_many(
+        &mut self,
+        payloads: &[&[u8]],
+        (sent, err): (usize, Option<io::Error>),
+        gso: crate::sys::GsoState,
+        ev: &mut Events,
+    ) -> i64 {
+        self.gso = gso;
         for p in &payloads[..sent] {
             ev.push(Event::BytesWritten(p.len() as i64));
         }
@@ -738,6 +779,65 @@ impl Core {
             }
         }
         sent as i64
+    }
+
+    /// setReadBatchSize: refused while datagrams are held or a refill is
+    /// under way (the ring in the lock is then a stand-in).
+    pub fn set_batch_size(&mut self, slots: usize) -> bool {
+        !self.notify.filling && self.ring.resize(slots)
+    }
+
+    /// Hand out what one refill needs, so that the batch calls can run the
+    /// receive system call without the lock and with the GIL released
+    /// (other threads' sockets and loops run meanwhile). None when the ring
+    /// still holds datagrams, there is no socket, or a refill is under way.
+    /// The caller must give the ring back with `end_fill`.
+    pub fn begin_fill(&mut self) -> Option<(Arc<Socket>, Ring)> {
+        if !self.ring.is_empty() || self.notify.filling {
+            return None;
+        }
+        let sock = self.sock.clone()?;
+        self.notify.filling = true;
+        // As in `fill`: only a receive that drains the queue clears the bit;
+        // an edge while the ring is out sets it again.
+        self.notify.may_have_data = false;
+        let slots = self.ring.slots;
+        Some((sock, std::mem::replace(&mut self.ring, Ring::new(slots))))
+    }
+
+    /// Put back the ring `begin_fill` handed out, with the result of the
+    /// receive. Returns true when datagrams are pending.
+    pub fn end_fill(
+        &mut self,
+        sock: Arc<Socket>,
+        mut ring: Ring,
+        r: io::Result<usize>,
+        ev: &mut Events,
+    ) -> bool {
+        self.notify.filling = false;
+        // Set meanwhile only by a readiness edge or a new socket layer, whose
+        // readyRead check found the ring out: have the loop look again.
+        let edge = self.notify.may_have_data;
+        if self.sock.as_ref().is_some_and(|s| Arc::ptr_eq(s, &sock)) {
+            match r {
+                Ok(_) => self.notify.may_have_data |= ring.more,
+                Err(e) => {
+                    self.notify.may_have_data = true;
+                    self.fail(from_io(Op::Receive, &e), ev);
+                }
+            }
+        } else {
+            // Closed (or replaced) while receiving: a closed socket has no
+            // pending datagrams; keep the buffer for the next socket.
+            ring.clear();
+        }
+        self.ring = ring;
+        if edge {
+            if let Some(reg) = &self.reg {
+                reg.rearm();
+            }
+        }
+        !self.ring.is_empty()
     }
 
     /// QAbstractSocket::close / abort, with Qt's signals: aboutToClose if
@@ -794,6 +894,60 @@ mod tests {
         assert!(c.bind(&HostAddr::parse(addr).unwrap(), 0, 0, &mut ev));
         assert_eq!(ev.to_vec(), vec![Event::State(state::BOUND)]);
         c
+    }
+
+    /// Queue `n` one-byte datagrams 0..n on `rx` and wait until they are there.
+    fn queued(rx: &Core, n: u8) -> Core {
+        let mut tx = Core::default();
+        let mut ev = Events::new();
+        for i in 0..n {
+            assert_eq!(tx.send_to(&[i], &rx.local, rx.local_port, &mut ev), 1);
+        }
+        let fd = rx.sock.as_ref().unwrap();
+        for _ in 0..1000 {
+            if fd.peek_sender().is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        tx
+    }
+
+    #[test]
+    fn refill_outside_the_lock_keeps_order_and_edges() {
+        let mut rx = bound("127.0.0.1");
+        let _tx = queued(&rx, 3);
+        let mut ev = Events::new();
+        let (sock, mut ring) = rx.begin_fill().expect("empty ring and a socket");
+        // While the ring is out nobody else refills, so nothing can be taken
+        // ahead of the batch in flight.
+        assert!(rx.begin_fill().is_none());
+        assert!(!rx.fill(&mut ev));
+        let r = ring.fill(&sock);
+        rx.readiness_edge(); // an arrival while the ring was out
+        assert!(rx.end_fill(sock, ring, r, &mut ev));
+        assert!(rx.notify.may_have_data, "the edge is kept");
+        let mut got = Vec::new();
+        rx.take_many(10, &mut ev, |b, _| {
+            got.push(b[0]);
+            true
+        });
+        assert_eq!(got, vec![0, 1, 2]);
+        assert!(ev.is_empty());
+    }
+
+    #[test]
+    fn refill_for_a_socket_closed_meanwhile_is_dropped() {
+        let mut rx = bound("127.0.0.1");
+        let _tx = queued(&rx, 2);
+        let mut ev = Events::new();
+        let (sock, mut ring) = rx.begin_fill().unwrap();
+        let r = ring.fill(&sock);
+        assert_eq!(r.as_ref().ok(), Some(&2));
+        rx.close(false, &mut ev);
+        assert!(!rx.end_fill(sock, ring, r, &mut ev));
+        assert!(rx.ring.is_empty());
+        assert!(rx.begin_fill().is_none(), "no socket, no refill");
     }
 
     #[test]

@@ -335,8 +335,8 @@ impl QAbstractSocket {
         match obj {
             None => Ok(0),
             // DefaultForPlatform 0, ShareAddress 1, DontShareAddress 2,
-            // ReuseAddressHint 4: nothing else is a BindMode.
-            Some(m) => error::flags_arg(m, "mode", "BindFlag", 0x7),
+            // ReuseAddressHint 4, and qudp's LoadBalance 0x100 (SO_REUSEPORT).
+            Some(m) => error::flags_arg(m, "mode", "BindFlag", 0x7 | 0x100),
         }
     }
 
@@ -425,7 +425,8 @@ impl QAbstractSocket {
     /// SpecialAddress or a string. Returns True and enters BoundState, or
     /// False with error() set (AddressInUseError, SocketAccessError,
     /// SocketAddressNotAvailableError, ...). `mode` maps to SO_REUSEADDR
-    /// (SO_REUSEPORT on BSD/macOS, SO_EXCLUSIVEADDRUSE on Windows) as in Qt.
+    /// (SO_REUSEPORT on BSD/macOS, SO_EXCLUSIVEADDRUSE on Windows) as in Qt;
+    /// qudp's `LoadBalance` joins a SO_REUSEPORT group (docs/allcores.md).
     #[pyo3(signature = (*args, **kwargs))]
     fn bind(
         slf: &Bound<'_, Self>,

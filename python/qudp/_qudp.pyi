@@ -297,6 +297,7 @@ class QAbstractSocket:
     ShareAddress: ClassVar[_e.BindFlag]
     DontShareAddress: ClassVar[_e.BindFlag]
     ReuseAddressHint: ClassVar[_e.BindFlag]
+    LoadBalance: ClassVar[_e.BindFlag]
     IPv4Protocol: ClassVar[_e.NetworkLayerProtocol]
     IPv6Protocol: ClassVar[_e.NetworkLayerProtocol]
     AnyIPProtocol: ClassVar[_e.NetworkLayerProtocol]

@@ -81,6 +81,12 @@ class BindFlag(Flag):
     ShareAddress = 0x1
     DontShareAddress = 0x2
     ReuseAddressHint = 0x4
+    # qudp only, far above Qt's bits so it can never mean a Qt flag: join a
+    # kernel load-balancing group on the port (SO_REUSEPORT on Linux,
+    # SO_REUSEPORT_LB on FreeBSD; refused where the kernel cannot spread
+    # datagrams). Named for what it does, since SO_REUSEPORT means plain
+    # sharing on macOS. See docs/allcores.md.
+    LoadBalance = 0x100
 
 
 class NetworkLayerProtocol(Enum):

@@ -199,11 +199,34 @@ pub fn set_drop_counter(sock: &Socket, on: bool) -> io::Result<()> {
 /// and macOS where SO_REUSEADDR alone does not allow a second bind
 /// (QNativeSocketEngine::setOption, QTBUG-6305). DontShareAddress needs
 /// nothing: not sharing is the Unix default.
+///
+/// LoadBalance (0x100, qudp only) joins a group of sockets on one port
+/// among which the kernel spreads incoming datagrams: SO_REUSEPORT on Linux
+/// (socket(7); the group is every socket that set it, same effective uid)
+/// and SO_REUSEPORT_LB on FreeBSD (setsockopt(2)). macOS and the other BSDs
+/// only have SO_REUSEPORT, which lets the sockets share the port but hands
+/// each unicast datagram to one of them without spreading, so the bind is
+/// refused there (EINVAL: UnsupportedSocketOperationError) instead of
+/// quietly sending everything to one socket. With DontShareAddress it
+/// contradicts itself and is refused everywhere.
 pub fn apply_bind_mode(sock: &Socket, mode: i64) -> io::Result<()> {
     const SHARE: i64 = 0x1;
+    const DONT_SHARE: i64 = 0x2;
     const REUSE_HINT: i64 = 0x4;
+    const LOAD_BALANCE: i64 = 0x100;
     if mode == 0 {
         return Ok(());
+    }
+    if mode & LOAD_BALANCE != 0 {
+        if mode & DONT_SHARE != 0 {
+            return Err(io::Error::from_raw_os_error(libc::EINVAL));
+        }
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        set_int(sock, libc::SOL_SOCKET, libc::SO_REUSEPORT, 1)?;
+        #[cfg(target_os = "freebsd")]
+        set_int(sock, libc::SOL_SOCKET, libc::SO_REUSEPORT_LB, 1)?;
+        #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+        return Err(io::Error::from_raw_os_error(libc::EINVAL));
     }
     let on = (mode & (SHARE | REUSE_HINT) != 0) as libc::c_int;
     #[cfg(any(target_os = "linux", target_os = "android"))]

@@ -120,12 +120,18 @@ pub fn set_drop_counter(_sock: &Socket, _on: bool) -> io::Result<()> {
 /// Qt's BindMode → socket options on Windows (QAbstractSocketPrivate::bind):
 /// ReuseAddressHint is SO_REUSEADDR, DontShareAddress is SO_EXCLUSIVEADDRUSE;
 /// DefaultForPlatform (0) leaves both alone; ShareAddress alone is Windows'
-/// default behaviour.
+/// default behaviour. qudp's LoadBalance (0x100) is refused (WSAEINVAL:
+/// UnsupportedSocketOperationError): Windows has no SO_REUSEPORT, and
+/// SO_REUSEADDR gives each datagram to one socket without spreading.
 pub fn apply_bind_mode(sock: &Socket, mode: i64) -> io::Result<()> {
     const DONT_SHARE: i64 = 0x2;
     const REUSE_HINT: i64 = 0x4;
+    const LOAD_BALANCE: i64 = 0x100;
     if mode == 0 {
         return Ok(());
+    }
+    if mode & LOAD_BALANCE != 0 {
+        return Err(io::Error::from_raw_os_error(ws::WSAEINVAL));
     }
     set_int(
         sock,
