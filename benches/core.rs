@@ -55,8 +55,8 @@ fn loopback(c: &mut Criterion) {
     let mut rx = Core::default();
     assert!(rx.bind(&HostAddr::parse("127.0.0.1").unwrap(), 0, 0, &mut ev));
     let mut tx = Core::default();
-    let to = rx.local.clone();
-    let port = rx.local_port;
+    let to = rx.local().clone();
+    let port = rx.local_port();
     let mut g = c.benchmark_group("loopback");
     g.throughput(Throughput::Elements(32));
     g.bench_function("send32_take32_64B", |b| {

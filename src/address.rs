@@ -541,7 +541,7 @@ impl QHostAddress {
     fn isEqual(&self, other: &Bound<'_, PyAny>, mode: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
         let m = match mode {
             // StrictConversion 0 .. TolerantConversion 0xff: no other bits.
-            Some(m) => crate::error::flags_arg(m, "mode", "ConversionModeFlag", 0xff)?,
+            Some(m) => crate::enums::flags_arg(m, "mode", "ConversionModeFlag", 0xff)?,
             None => 0xff,
         };
         Ok(self.inner.equal(&extract_addr(other, "other")?, m))

@@ -36,7 +36,7 @@ fn take_held(
     ev: &mut Events,
     f: impl FnMut(&[u8], &Meta) -> bool,
 ) -> (usize, bool) {
-    let k = want.min(c.ring.len());
+    let k = want.min(c.ring().len());
     if k == 0 {
         return (0, false);
     }
@@ -149,7 +149,7 @@ impl QAbstractSocket {
         if lock(&self.core).is_valid() {
             self.in_rounds(py, &mut ev, |ev| {
                 let mut c = lock(&self.core);
-                let local_port = c.local_port;
+                let local_port = c.local_port();
                 let (_, more) = take_held(&mut c, max - out.len(), ev, |b, m| {
                     let d = QNetworkDatagram::received(crate::payload::new(py, b).unbind(), m, local_port);
                     out.push(d);
@@ -266,7 +266,7 @@ impl QAbstractSocket {
     }
 
     fn readBatchSize(&self) -> usize {
-        lock(&self.core).ring.slots
+        lock(&self.core).ring().slots
     }
 
     /// Linux: let the kernel coalesce runs of datagrams (UDP_GRO); qudp
@@ -274,8 +274,6 @@ impl QAbstractSocket {
     /// unavailable or before bind.
     fn setReceiveCoalescing(&self, #[pyo3(from_py_with = enabled_arg)] enabled: bool) -> bool {
         let c = lock(&self.core);
-        c.sock
-            .as_ref()
-            .is_some_and(|s| crate::sys::set_gro(s, enabled).is_ok())
+        c.sock().is_some_and(|s| crate::sys::set_gro(s, enabled).is_ok())
     }
 }

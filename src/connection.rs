@@ -31,7 +31,7 @@ impl QAbstractSocket {
         let mut ev = Events::new();
         {
             let mut c = lock(&me.core);
-            if c.lookup_gen != gen || c.state != state::HOST_LOOKUP {
+            if c.lookup_gen() != gen || c.state() != state::HOST_LOOKUP {
                 return Ok(()); // aborted, closed or reconnected meanwhile
             }
             c.finish_connect(&addrs, port, &mut ev);
@@ -61,12 +61,12 @@ impl QAbstractSocket {
         let me = slf.get();
         let port = crate::socket::port_arg(port, "port")?;
         let mode = match openMode {
-            Some(m) if !m.is_none() => error::flags_arg(m, "openMode", "OpenModeFlag", 0xff)?,
+            Some(m) if !m.is_none() => crate::enums::flags_arg(m, "openMode", "OpenModeFlag", 0xff)?,
             _ => READ_WRITE,
         };
         let want = match protocol {
             Some(p) if !p.is_none() => {
-                error::enum_arg(p, "protocol", "NetworkLayerProtocol", |v| (-1..=2).contains(&v))?
+                crate::enums::enum_arg(p, "protocol", "NetworkLayerProtocol", |v| (-1..=2).contains(&v))?
             }
             _ => crate::address::PROTO_ANY,
         };
@@ -82,7 +82,7 @@ impl QAbstractSocket {
         let gen = {
             let mut c = lock(&me.core);
             if matches!(
-                c.state,
+                c.state(),
                 state::CONNECTED | state::CONNECTING | state::CLOSING | state::HOST_LOOKUP
             ) {
                 drop(c);
@@ -139,7 +139,12 @@ impl QAbstractSocket {
         let me = slf.get();
         let (st, name, gen, port) = {
             let c = lock(&me.core);
-            (c.state, c.peer_name.clone(), c.lookup_gen, c.pending_port)
+            (
+                c.state(),
+                c.peer_name().to_owned(),
+                c.lookup_gen(),
+                c.pending_port(),
+            )
         };
         match st {
             state::CONNECTED => return Ok(true),
@@ -149,7 +154,7 @@ impl QAbstractSocket {
                 {
                     let mut c = lock(&me.core);
                     c.close(true, &mut ev);
-                    c.err = QtError::new(SocketError::SocketTimeout, error::SOCKET_TIMEOUT);
+                    c.set_error(QtError::new(SocketError::SocketTimeout, error::SOCKET_TIMEOUT));
                 }
                 me.emit(py, ev)?;
                 return Ok(false);
@@ -158,14 +163,14 @@ impl QAbstractSocket {
         }
         let found = py.detach(|| crate::sys::lookup(&name).unwrap_or_default());
         Self::lookup_done(slf, gen, to_host_addrs(found), port)?;
-        Ok(lock(&me.core).state == state::CONNECTED)
+        Ok(lock(&me.core).state() == state::CONNECTED)
     }
 
     /// Send `data` as one datagram to the connected peer. Returns the bytes
     /// sent (bytesWritten is emitted) or -1; an ICMP port unreachable from an
     /// earlier datagram surfaces here as ConnectionRefusedError.
     pub(crate) fn write(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<i64> {
-        let mode = lock(&self.core).open_mode;
+        let mode = lock(&self.core).open_mode();
         if mode == 0 {
             qt_warning(py, "QIODevice::write (QUdpSocket): device not open");
             return Ok(-1);
@@ -177,7 +182,7 @@ impl QAbstractSocket {
         let mut ev = Events::new();
         let n = crate::buffer::with_bytes(data, "data", |b| {
             let mut c = lock(&self.core);
-            if c.state != state::CONNECTED {
+            if c.state() != state::CONNECTED {
                 c.fail(
                     QtError::new(SocketError::UnknownSocket, "Socket is not connected"),
                     &mut ev,

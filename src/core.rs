@@ -88,37 +88,163 @@ struct ReadNotify {
 pub struct Core {
     /// Shared with threads blocked in waitForReadyRead, so the descriptor
     /// stays theirs until they wake (close() wakes them with shutdown).
-    pub sock: Option<Arc<Socket>>,
+    sock: Option<Arc<Socket>>,
     /// The socket's family is AF_INET6 (IPv6 or dual-stack).
     pub v6: bool,
     /// Qt's protocol of the socket: IPv4, IPv6 or AnyIP (dual-stack).
-    pub proto: i64,
-    pub state: i64,
-    pub err: QtError,
-    pub local: HostAddr,
-    pub local_port: u16,
-    pub peer: HostAddr,
-    pub peer_port: u16,
-    pub peer_name: String,
-    pub ring: Ring,
+    proto: i64,
+    state: i64,
+    err: QtError,
+    local: HostAddr,
+    local_port: u16,
+    peer: HostAddr,
+    peer_port: u16,
+    peer_name: String,
+    ring: Ring,
     /// Qt's readyRead rule and the readiness it is applied to.
     notify: ReadNotify,
     /// QIODevice open mode (NotOpen = 0, ReadWrite = 3).
-    pub open_mode: i64,
-    pub timestamps: bool,
-    pub drops: Option<u32>,
+    open_mode: i64,
+    timestamps: bool,
+    drops: Option<u32>,
     /// Qt's abortCalled: set by abort(), cleared only by connectToHost; while
     /// set, close() skips ClosingState and disconnected().
-    pub abort_called: bool,
+    abort_called: bool,
     /// Registration with the thread's reactor (readyRead delivery).
-    pub reg: Option<crate::reactor::Handle>,
+    reg: Option<crate::reactor::Handle>,
     /// Bumped by every connectToHost/close: a host lookup that finishes for
     /// an older generation is ignored.
-    pub lookup_gen: u64,
+    lookup_gen: u64,
     /// The port connectToHost was given, while the name is looked up.
-    pub pending_port: u16,
+    pending_port: u16,
     /// What this socket learned about GSO sends (reset with the socket).
-    pub gso: crate::sys::GsoState,
+    gso: crate::sys::GsoState,
+}
+
+/// Read access for the binding; every change goes through a method below.
+impl Core {
+    /// The OS socket, while there is one.
+    pub fn sock(&self) -> Option<&Socket> {
+        self.sock.as_deref()
+    }
+
+    /// The OS socket as a handle that keeps the descriptor open without the
+    /// lock (a wait, a batch system call with the GIL released).
+    pub fn shared_sock(&self) -> Option<Arc<Socket>> {
+        self.sock.clone()
+    }
+
+    /// The socket's family is AF_INET6 (IPv6 or dual-stack).
+    pub fn v6(&self) -> bool {
+        self.v6
+    }
+
+    /// Qt's network-layer protocol of the socket.
+    pub fn proto(&self) -> i64 {
+        self.proto
+    }
+
+    /// Qt's SocketState.
+    pub fn state(&self) -> i64 {
+        self.state
+    }
+
+    /// True in BoundState or ConnectedState, where datagrams are received.
+    pub fn is_receiving(&self) -> bool {
+        matches!(self.state, state::BOUND | state::CONNECTED)
+    }
+
+    /// error() and errorString().
+    pub fn error(&self) -> &QtError {
+        &self.err
+    }
+
+    /// Qt's setError: record without emitting errorOccurred.
+    pub fn set_error(&mut self, e: QtError) {
+        self.err = e;
+    }
+
+    pub fn local(&self) -> &HostAddr {
+        &self.local
+    }
+
+    pub fn local_port(&self) -> u16 {
+        self.local_port
+    }
+
+    pub fn peer(&self) -> &HostAddr {
+        &self.peer
+    }
+
+    pub fn peer_port(&self) -> u16 {
+        self.peer_port
+    }
+
+    pub fn peer_name(&self) -> &str {
+        &self.peer_name
+    }
+
+    /// What has been received and not read yet.
+    pub fn ring(&self) -> &Ring {
+        &self.ring
+    }
+
+    /// setReadBatchSize: only while nothing is held (nothing fetched is lost).
+    pub fn resize_ring(&mut self, slots: usize) -> bool {
+        !self.notify.filling && self.ring.resize(slots)
+    }
+
+    /// QIODevice open mode.
+    pub fn open_mode(&self) -> i64 {
+        self.open_mode
+    }
+
+    /// Remember that receive timestamps are on (the option itself is set by
+    /// the caller on `sock()`).
+    pub fn set_timestamps_on(&mut self, on: bool) {
+        self.timestamps = on;
+    }
+
+    /// The kernel drop counter as of the last datagram read.
+    pub fn drops(&self) -> Option<u32> {
+        self.drops
+    }
+
+    /// The descriptor to register with the reactor, if the socket receives
+    /// and is not registered yet.
+    pub fn registration_wanted(&self) -> Option<crate::sys::Raw> {
+        match (&self.sock, &self.reg) {
+            (Some(s), None) if self.is_receiving() => Some(crate::sys::raw(s)),
+            _ => None,
+        }
+    }
+
+    /// Keep the reactor registration made for descriptor `raw`, unless the
+    /// socket changed or got one meanwhile (then `h` is dropped: deregistered).
+    pub fn attach_registration(&mut self, raw: crate::sys::Raw, h: crate::reactor::Handle) {
+        if self.reg.is_none() && self.sock.as_deref().map(crate::sys::raw) == Some(raw) {
+            self.reg = Some(h);
+        }
+    }
+
+    /// setSocketDescriptor with the socket's own descriptor: hand the socket
+    /// over (deregistered) to be adopted again, never closed in between.
+    pub fn release_if_own(&mut self, fd: i64) -> Option<Arc<Socket>> {
+        if self.sock().map(|s| crate::sys::raw(s) as i64) != Some(fd) {
+            return None;
+        }
+        self.reg = None;
+        self.sock.take()
+    }
+
+    /// connectToHost's lookup generation and port (see `begin_connect`).
+    pub fn lookup_gen(&self) -> u64 {
+        self.lookup_gen
+    }
+
+    pub fn pending_port(&self) -> u16 {
+        self.pending_port
+    }
 }
 
 impl Drop for Core {

@@ -2,9 +2,10 @@
 //! `enum` classes with Qt's values. Python hands the classes over once at
 //! import; Rust builds members from numbers and recognises them in arguments.
 
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::PyDict;
+use pyo3::types::{PyDict, PyInt};
 
 static CLASSES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
 
@@ -54,4 +55,33 @@ pub fn value_of(obj: &Bound<'_, PyAny>, arg: &str, name: &str) -> PyResult<i64> 
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_register_enums, m)?)
+}
+
+/// A Qt enum argument: a member of the enum class `enum_name` or its number.
+/// A number that is not one of the enum's values (`valid`) is a `ValueError`
+/// naming `name`, where Qt would carry the stray value on silently.
+pub fn enum_arg(
+    obj: &Bound<'_, PyAny>,
+    name: &str,
+    enum_name: &str,
+    valid: impl Fn(i64) -> bool,
+) -> PyResult<i64> {
+    if obj.is_instance_of::<PyInt>() && obj.extract::<i64>().is_err() {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be a {enum_name}, got {}",
+            obj.repr().map(|r| r.to_string()).unwrap_or_default()
+        )));
+    }
+    let v = value_of(obj, name, enum_name)?;
+    if !valid(v) {
+        return Err(PyValueError::new_err(format!(
+            "{name} must be a {enum_name}, got {v}"
+        )));
+    }
+    Ok(v)
+}
+
+/// A flag combination: only bits of `mask` may be set.
+pub fn flags_arg(obj: &Bound<'_, PyAny>, name: &str, enum_name: &str, mask: i64) -> PyResult<i64> {
+    enum_arg(obj, name, enum_name, |v| v >= 0 && v & !mask == 0)
 }

@@ -224,35 +224,6 @@ pub fn str_arg(obj: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
         .map_err(|_| type_error(name, "str", &type_name(obj)))
 }
 
-/// A Qt enum argument: a member of the enum class `enum_name` or its number.
-/// A number that is not one of the enum's values (`valid`) is a `ValueError`
-/// naming `name`, where Qt would carry the stray value on silently.
-pub fn enum_arg(
-    obj: &Bound<'_, PyAny>,
-    name: &str,
-    enum_name: &str,
-    valid: impl Fn(i64) -> bool,
-) -> PyResult<i64> {
-    if obj.is_instance_of::<PyInt>() && obj.extract::<i64>().is_err() {
-        return Err(PyValueError::new_err(format!(
-            "{name} must be a {enum_name}, got {}",
-            obj.repr().map(|r| r.to_string()).unwrap_or_default()
-        )));
-    }
-    let v = crate::enums::value_of(obj, name, enum_name)?;
-    if !valid(v) {
-        return Err(PyValueError::new_err(format!(
-            "{name} must be a {enum_name}, got {v}"
-        )));
-    }
-    Ok(v)
-}
-
-/// A flag combination: only bits of `mask` may be set.
-pub fn flags_arg(obj: &Bound<'_, PyAny>, name: &str, enum_name: &str, mask: i64) -> PyResult<i64> {
-    enum_arg(obj, name, enum_name, |v| v >= 0 && v & !mask == 0)
-}
-
 // Named converters for `#[pyo3(from_py_with = ...)]` in the loop and timer
 // modules, so their messages name the argument too.
 pub fn msec_arg(o: &Bound<'_, PyAny>) -> PyResult<i64> {

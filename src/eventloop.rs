@@ -75,7 +75,7 @@ impl QEventLoop {
     fn exec(&self, py: Python<'_>, flags: Option<&Bound<'_, PyAny>>) -> PyResult<i64> {
         let _ = flags_of(flags)?;
         if !self.reactor.on_owner_thread() {
-            crate::socket::qt_warning(py, FOREIGN_EXEC);
+            crate::warning::qt_warning(py, FOREIGN_EXEC);
             return Ok(-1);
         }
         if self.running.swap(true, Ordering::AcqRel) {
@@ -112,7 +112,7 @@ impl QEventLoop {
     ) -> PyResult<bool> {
         let f = flags_of(flags)?;
         if !self.reactor.on_owner_thread() {
-            crate::socket::qt_warning(py, FOREIGN_PROCESS);
+            crate::warning::qt_warning(py, FOREIGN_PROCESS);
             return Ok(false);
         }
         let wait_first = f & WAIT_FOR_MORE_EVENTS != 0;

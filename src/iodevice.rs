@@ -7,7 +7,6 @@
 //! transactions) and then from one datagram, whose unread rest is lost.
 //! readDatagram and hasPendingDatagrams never see that buffer, as in Qt.
 
-use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -21,43 +20,6 @@ use crate::socket::{qt_warning, QAbstractSocket};
 
 const READ_ONLY: i64 = 0x1;
 const WRITE_ONLY: i64 = 0x2;
-/// QIODeviceBase::Text: '\r' is dropped from what is read.
-pub const TEXT: i64 = 0x10;
-
-/// Per-socket QIODevice state beyond the open mode.
-#[derive(Debug, Default)]
-pub struct IoState {
-    /// Qt's QIODevice buffer: bytes put back by ungetChar or a rolled-back
-    /// transaction, read before the next datagram.
-    buffer: VecDeque<u8>,
-    text: bool,
-    /// Bytes read since startTransaction, to put back on rollback.
-    transaction: Option<Vec<u8>>,
-    read_buffer_size: i64,
-    pause_mode: i64,
-    protocol_tag: String,
-    read_channel: i32,
-    write_channel: i32,
-}
-
-impl IoState {
-    /// What QIODevice::close() resets; the socket-level settings stay.
-    pub fn close(&mut self) {
-        self.buffer.clear();
-        self.text = false;
-        self.transaction = None;
-    }
-
-    /// The open-mode bits this state adds (Text).
-    pub fn mode_bits(&self) -> i64 {
-        if self.text {
-            TEXT
-        } else {
-            0
-        }
-    }
-}
-
 fn maxlen_arg(o: &Bound<'_, PyAny>) -> PyResult<i64> {
     error::len_arg(o, "maxlen")
 }
@@ -122,7 +84,7 @@ fn strip_cr(mut v: Vec<u8>, text: bool) -> Vec<u8> {
 impl QAbstractSocket {
     /// QIODevice's checks before a read: open, and open for reading.
     fn readable(&self, py: Python<'_>, what: &str) -> bool {
-        let mode = lock(&self.core).open_mode;
+        let mode = lock(&self.core).open_mode();
         if mode == 0 {
             qt_warning(py, &format!("QIODevice::{what} (QUdpSocket): device not open"));
             return false;
@@ -173,7 +135,7 @@ impl QAbstractSocket {
         let r = {
             let mut c = lock(&self.core);
             if c.is_valid() && c.fill(&mut ev) {
-                c.ring.front().map(|m| m.len)
+                c.ring().front().map(|m| m.len)
             } else {
                 None
             }
@@ -224,7 +186,7 @@ impl QAbstractSocket {
             let mut c = lock(&self.core);
             if c.take(None, &mut ev, |b, _| out.extend_from_slice(b)).is_some() {
                 // The rest of what that fill brought, without another refill.
-                while !c.ring.is_empty() {
+                while !c.ring().is_empty() {
                     c.take(None, &mut ev, |b, _| out.extend_from_slice(b));
                 }
             }
@@ -293,7 +255,7 @@ impl QAbstractSocket {
         let mut ev = Events::new();
         let r = {
             let mut c = lock(&self.core);
-            c.open_mode & READ_ONLY != 0 && c.fill(&mut ev) && c.ring.front_bytes().contains(&b'\n')
+            c.open_mode() & READ_ONLY != 0 && c.fill(&mut ev) && c.ring().front_bytes().contains(&b'\n')
         };
         self.emit(py, ev)?;
         Ok(r)
@@ -317,7 +279,7 @@ impl QAbstractSocket {
             {
                 let mut c = lock(&self.core);
                 if c.fill(&mut ev) {
-                    let b = c.ring.front_bytes();
+                    let b = c.ring().front_bytes();
                     out.extend_from_slice(&b[..b.len().min(left)]);
                 }
             }
@@ -440,12 +402,12 @@ impl QAbstractSocket {
 
     /// Open for reading (ReadOnly bit of openMode()).
     fn isReadable(&self) -> bool {
-        lock(&self.core).open_mode & READ_ONLY != 0
+        lock(&self.core).open_mode() & READ_ONLY != 0
     }
 
     /// Open for writing (WriteOnly bit of openMode()).
     fn isWritable(&self) -> bool {
-        lock(&self.core).open_mode & WRITE_ONLY != 0
+        lock(&self.core).open_mode() & WRITE_ONLY != 0
     }
 
     /// A socket is a sequential device.
@@ -463,7 +425,7 @@ impl QAbstractSocket {
     /// device (Qt warns otherwise); close() turns it off.
     fn setTextModeEnabled(&self, py: Python<'_>, enabled: &Bound<'_, PyAny>) -> PyResult<()> {
         let on = error::bool_arg(enabled, "enabled")?;
-        if lock(&self.core).open_mode == 0 {
+        if lock(&self.core).open_mode() == 0 {
             qt_warning(
                 py,
                 "QIODevice::setTextModeEnabled (QUdpSocket): The device is not open",
@@ -543,7 +505,7 @@ impl QAbstractSocket {
 
     /// Stored for Qt compatibility (PauseOnSslErrors concerns TLS only).
     fn setPauseMode(&self, pauseMode: &Bound<'_, PyAny>) -> PyResult<()> {
-        lock(&self.io).pause_mode = error::flags_arg(pauseMode, "pauseMode", "PauseMode", 0x1)?;
+        lock(&self.io).pause_mode = crate::enums::flags_arg(pauseMode, "pauseMode", "PauseMode", 0x1)?;
         Ok(())
     }
 
@@ -569,7 +531,7 @@ impl QAbstractSocket {
 
     /// 1 while the device is open (a socket has one channel), else 0.
     fn readChannelCount(&self) -> i32 {
-        i32::from(lock(&self.core).open_mode != 0)
+        i32::from(lock(&self.core).open_mode() != 0)
     }
 
     /// 1 while the device is open, else 0, like readChannelCount.
@@ -620,7 +582,7 @@ impl QAbstractSocket {
         py: Python<'_>,
         #[pyo3(from_py_with = msecs_arg)] msecs: i32,
     ) -> PyResult<bool> {
-        if lock(&self.core).state == state::UNCONNECTED {
+        if lock(&self.core).state() == state::UNCONNECTED {
             qt_warning(
                 py,
                 "QAbstractSocket::waitForDisconnected() is not allowed in UnconnectedState",

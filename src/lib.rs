@@ -18,6 +18,7 @@ mod error;
 mod eventloop;
 mod interface;
 mod iodevice;
+mod iostate;
 mod multicast;
 mod options;
 mod payload;

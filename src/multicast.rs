@@ -58,10 +58,10 @@ fn precheck(core: &Core, join: bool, group: &HostAddr) -> Result<(), Refusal> {
     if !core.is_valid() {
         return Err(Refusal::NoSocket);
     }
-    if core.state != state::BOUND {
+    if core.state() != state::BOUND {
         return Err(Refusal::NotBound);
     }
-    if join && group.protocol() == PROTO_IPV4 && matches!(core.proto, PROTO_IPV6 | PROTO_ANY) {
+    if join && group.protocol() == PROTO_IPV4 && matches!(core.proto(), PROTO_IPV6 | PROTO_ANY) {
         return Err(Refusal::V4GroupOnV6);
     }
     Ok(())
@@ -74,7 +74,7 @@ fn precheck(core: &Core, join: bool, group: &HostAddr) -> Result<(), Refusal> {
 /// an interface without one fails). Anything else fails.
 pub fn membership(core: &Core, join: bool, group: &HostAddr, iface: &Iface) -> Result<bool, Refusal> {
     precheck(core, join, group)?;
-    let sock = core.sock.as_ref().ok_or(Refusal::NoSocket)?;
+    let sock = core.sock().ok_or(Refusal::NoSocket)?;
     let r = match group.ip {
         Ip::V6(g) if join => sock.join_multicast_v6(&g, iface.index),
         Ip::V6(g) => sock.leave_multicast_v6(&g, iface.index),
@@ -115,7 +115,7 @@ pub fn group_request(
         IpAddr::V6(a) => Ip::V6(a).into(),
     };
     precheck(core, join, &g)?;
-    let sock = core.sock.as_ref().ok_or(Refusal::NoSocket)?;
+    let sock = core.sock().ok_or(Refusal::NoSocket)?;
     Ok(crate::sys::group_request(
         sock, core.v6, join, ifindex, group, source,
     ))
@@ -333,8 +333,8 @@ impl QAbstractSocket {
     fn multicastInterface(&self, py: Python<'_>) -> QNetworkInterface {
         let got = {
             let c = lock(&self.core);
-            c.sock.as_ref().map(|s| {
-                if c.v6 {
+            c.sock().map(|s| {
+                if c.v6() {
                     s.multicast_if_v6()
                         .ok()
                         .filter(|i| *i != 0)
@@ -368,7 +368,7 @@ impl QAbstractSocket {
         let iface = extract_iface(iface, "iface")?;
         let applied = {
             let c = lock(&self.core);
-            c.sock.as_ref().map(|s| {
+            c.sock().map(|s| {
                 let v4 = |s: &socket2::Socket| {
                     if !iface.is_valid() {
                         let _ = s.set_multicast_if_v4(&Ipv4Addr::UNSPECIFIED);
@@ -380,9 +380,9 @@ impl QAbstractSocket {
                         }
                     }
                 };
-                if c.v6 {
+                if c.v6() {
                     let _ = s.set_multicast_if_v6(iface.index);
-                    if c.proto == PROTO_ANY {
+                    if c.proto() == PROTO_ANY {
                         v4(s);
                     }
                 } else {

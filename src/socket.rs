@@ -77,7 +77,7 @@ pub struct QAbstractSocket {
     constructed: bool,
     pub core: Mutex<Core>,
     /// QIODevice state beyond the open mode (iodevice.rs).
-    pub io: Mutex<crate::iodevice::IoState>,
+    pub io: Mutex<crate::iostate::IoState>,
     socket_type: i64,
     signals: Signals,
     parent: Mutex<Option<Py<PyAny>>>,
@@ -127,7 +127,7 @@ fn enabled_arg(o: &Bound<'_, PyAny>) -> PyResult<bool> {
 
 /// Qt's SocketOption numbers run 0..=10.
 fn option_arg(o: &Bound<'_, PyAny>) -> PyResult<i64> {
-    error::enum_arg(o, "option", "SocketOption", crate::options::is_known)
+    crate::enums::enum_arg(o, "option", "SocketOption", crate::options::is_known)
 }
 
 impl QAbstractSocket {
@@ -224,7 +224,7 @@ impl QAbstractSocket {
     fn check_bound(&self, py: Python<'_>, func: &str) -> PyResult<bool> {
         let (valid, st, code) = {
             let c = lock(&self.core);
-            (c.is_valid(), c.state, c.err.code)
+            (c.is_valid(), c.state(), c.error().code)
         };
         if !valid {
             let name = func.trim_end_matches("(n)");
@@ -260,22 +260,15 @@ impl QAbstractSocket {
     /// reactor, so readyRead is delivered by QEventLoop / asyncio.
     pub fn sync_registration(slf: &Bound<'_, Self>) -> PyResult<()> {
         let me = slf.get();
-        let raw = {
-            let c = lock(&me.core);
-            match (&c.sock, &c.reg) {
-                (Some(s), None) if matches!(c.state, state::BOUND | state::CONNECTED) => crate::sys::raw(s),
-                _ => return Ok(()),
-            }
+        let Some(raw) = lock(&me.core).registration_wanted() else {
+            return Ok(());
         };
         let weak = pyo3::types::PyWeakrefReference::new(slf.as_any())?.unbind();
         let reactor = crate::reactor::current_py()?;
         // Where the OS cannot register the socket (Windows for now), the
         // socket still works through waitForReadyRead.
         if let Ok(handle) = reactor.register_socket(raw, weak, Self::readable_callback) {
-            let mut c = lock(&me.core);
-            if c.reg.is_none() && c.sock.as_deref().map(crate::sys::raw) == Some(raw) {
-                c.reg = Some(handle);
-            }
+            lock(&me.core).attach_registration(raw, handle);
         }
         Ok(())
     }
@@ -310,10 +303,10 @@ impl QAbstractSocket {
         let mut ev = Events::new();
         let ok = {
             let mut c = lock(&me.core);
-            if c.is_valid() && c.state != state::UNCONNECTED {
+            if c.is_valid() && c.state() != state::UNCONNECTED {
                 // The engine refuses to bind twice; Qt still emits
                 // errorOccurred with whatever error it already had.
-                let code = c.err.code;
+                let code = c.error().code;
                 drop(c);
                 qt_warning(
                     py,
@@ -336,7 +329,7 @@ impl QAbstractSocket {
             None => Ok(0),
             // DefaultForPlatform 0, ShareAddress 1, DontShareAddress 2,
             // ReuseAddressHint 4, and qudp's LoadBalance 0x100 (SO_REUSEPORT).
-            Some(m) => error::flags_arg(m, "mode", "BindFlag", 0x7 | 0x100),
+            Some(m) => crate::enums::flags_arg(m, "mode", "BindFlag", 0x7 | 0x100),
         }
     }
 
@@ -351,7 +344,7 @@ impl QAbstractSocket {
         let mut ev = Events::new();
         let got = {
             let mut c = lock(&self.core);
-            let local_port = c.local_port;
+            let local_port = c.local_port();
             c.take(max, &mut ev, |bytes, meta| {
                 (crate::payload::new(py, bytes), meta.clone(), local_port)
             })
@@ -368,7 +361,7 @@ impl QAbstractSocket {
         let _ = parent;
         let t = match socketType {
             None => UDP_SOCKET,
-            Some(t) => error::enum_arg(t, "socketType", "SocketType", |_| true)?,
+            Some(t) => crate::enums::enum_arg(t, "socketType", "SocketType", |_| true)?,
         };
         if t != UDP_SOCKET {
             return Err(PyValueError::new_err(format!(
@@ -545,10 +538,10 @@ impl QAbstractSocket {
     fn hasPendingDatagrams(&self, py: Python<'_>) -> PyResult<bool> {
         {
             let mut c = lock(&self.core);
-            if !c.ring.is_empty() {
+            if !c.ring().is_empty() {
                 return Ok(true);
             }
-            if c.is_valid() && matches!(c.state, state::BOUND | state::CONNECTED) {
+            if c.is_valid() && matches!(c.state(), state::BOUND | state::CONNECTED) {
                 let mut ev = Events::new();
                 let r = c.fill(&mut ev);
                 drop(c);
@@ -565,13 +558,13 @@ impl QAbstractSocket {
     fn pendingDatagramSize(&self, py: Python<'_>) -> PyResult<i64> {
         {
             let mut c = lock(&self.core);
-            if let Some(m) = c.ring.front() {
+            if let Some(m) = c.ring().front() {
                 return Ok(m.len as i64);
             }
-            if c.is_valid() && matches!(c.state, state::BOUND | state::CONNECTED) {
+            if c.is_valid() && matches!(c.state(), state::BOUND | state::CONNECTED) {
                 let mut ev = Events::new();
                 let r = if c.fill(&mut ev) {
-                    c.ring.front().map_or(-1, |m| m.len as i64)
+                    c.ring().front().map_or(-1, |m| m.len as i64)
                 } else {
                     -1
                 };
@@ -601,7 +594,8 @@ impl QAbstractSocket {
         let mut ev = Events::new();
         let got = {
             let mut c = lock(&self.core);
-            if c.ring.is_empty() && !(c.is_valid() && matches!(c.state, state::BOUND | state::CONNECTED)) {
+            if c.ring().is_empty() && !(c.is_valid() && matches!(c.state(), state::BOUND | state::CONNECTED))
+            {
                 None
             } else {
                 Some(c.read_datagram(maxlen as usize, &mut ev, |b, m| {
@@ -653,7 +647,7 @@ impl QAbstractSocket {
         let Some((data, meta, local_port)) = got else {
             if max.is_some() {
                 // Qt's read fails and it re-emits its current error.
-                let code = lock(&self.core).err.code;
+                let code = lock(&self.core).error().code;
                 ev.push(Event::Error(code));
             }
             self.emit(py, ev)?;
@@ -704,9 +698,9 @@ impl QAbstractSocket {
     /// unknown. Returns False before bind.
     fn setPacketInformation(&self, #[pyo3(from_py_with = enabled_arg)] enabled: bool) -> bool {
         let c = lock(&self.core);
-        match &c.sock {
+        match c.sock() {
             Some(s) => {
-                crate::sys::set_recv_info(s, c.v6, enabled);
+                crate::sys::set_recv_info(s, c.v6(), enabled);
                 true
             }
             None => false,
@@ -720,11 +714,10 @@ impl QAbstractSocket {
     fn setReceiveTimestamps(&self, #[pyo3(from_py_with = enabled_arg)] enabled: bool) -> bool {
         let mut c = lock(&self.core);
         let ok = c
-            .sock
-            .as_ref()
+            .sock()
             .is_some_and(|s| crate::sys::set_timestamps(s, enabled).is_ok());
         if ok {
-            c.timestamps = enabled;
+            c.set_timestamps_on(enabled);
         }
         ok
     }
@@ -734,29 +727,28 @@ impl QAbstractSocket {
     /// only; False where unavailable or before bind.
     fn setDropCounting(&self, #[pyo3(from_py_with = enabled_arg)] enabled: bool) -> bool {
         let c = lock(&self.core);
-        c.sock
-            .as_ref()
+        c.sock()
             .is_some_and(|s| crate::sys::set_drop_counter(s, enabled).is_ok())
     }
 
     /// The kernel's drop counter as of the last datagram read (None until
     /// drop counting is on and a datagram has been read).
     fn droppedDatagrams(&self) -> Option<u32> {
-        lock(&self.core).drops
+        lock(&self.core).drops()
     }
 
     fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let s = lock(&self.core).state;
+        let s = lock(&self.core).state();
         enums::member(py, "SocketState", s)
     }
 
     fn error<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let e = lock(&self.core).err.code;
+        let e = lock(&self.core).error().code;
         enums::member(py, "SocketError", e as i64)
     }
 
     fn errorString(&self) -> String {
-        lock(&self.core).err.text.clone()
+        lock(&self.core).error().text.clone()
     }
 
     fn socketType<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
@@ -765,26 +757,26 @@ impl QAbstractSocket {
 
     fn localAddress(&self) -> QHostAddress {
         QHostAddress {
-            inner: lock(&self.core).local.clone(),
+            inner: lock(&self.core).local().clone(),
         }
     }
 
     fn localPort(&self) -> u16 {
-        lock(&self.core).local_port
+        lock(&self.core).local_port()
     }
 
     fn peerAddress(&self) -> QHostAddress {
         QHostAddress {
-            inner: lock(&self.core).peer.clone(),
+            inner: lock(&self.core).peer().clone(),
         }
     }
 
     fn peerPort(&self) -> u16 {
-        lock(&self.core).peer_port
+        lock(&self.core).peer_port()
     }
 
     fn peerName(&self) -> String {
-        lock(&self.core).peer_name.clone()
+        lock(&self.core).peer_name().to_owned()
     }
 
     /// True while the socket has an OS socket (after bind, an implicit bind
@@ -795,10 +787,7 @@ impl QAbstractSocket {
 
     /// The native descriptor, or -1.
     fn socketDescriptor(&self) -> i64 {
-        lock(&self.core)
-            .sock
-            .as_ref()
-            .map_or(-1, |s| crate::sys::raw(s) as i64)
+        lock(&self.core).sock().map_or(-1, |s| crate::sys::raw(s) as i64)
     }
 
     /// Take over an existing socket descriptor (e.g. `sock.detach()` of a
@@ -823,11 +812,13 @@ impl QAbstractSocket {
             )));
         }
         let new_state = match state {
-            Some(s) if !s.is_none() => error::enum_arg(s, "state", "SocketState", |v| (0..=6).contains(&v))?,
+            Some(s) if !s.is_none() => {
+                crate::enums::enum_arg(s, "state", "SocketState", |v| (0..=6).contains(&v))?
+            }
             _ => state::CONNECTED,
         };
         let mode = match openMode {
-            Some(m) if !m.is_none() => error::flags_arg(m, "openMode", "OpenModeFlag", 0xff)?,
+            Some(m) if !m.is_none() => crate::enums::flags_arg(m, "openMode", "OpenModeFlag", 0xff)?,
             _ => 3,
         };
         if fd == -1 {
@@ -842,15 +833,7 @@ impl QAbstractSocket {
         }
         // The socket's own descriptor is kept as it is, never closed and
         // reopened: Qt closes it first and then fails on a closed number.
-        let own = {
-            let mut c = lock(&this.core);
-            if c.sock.as_ref().map(|s| crate::sys::raw(s) as i64) == Some(fd) {
-                c.reg = None;
-                c.sock.take()
-            } else {
-                None
-            }
-        };
+        let own = lock(&this.core).release_if_own(fd);
         let adopted = match own {
             Some(s) => Ok(s),
             None => crate::sys::adopt(fd).map(std::sync::Arc::new),
@@ -859,8 +842,10 @@ impl QAbstractSocket {
             Ok(s) => s,
             Err(_) => {
                 // Qt sets the error without emitting errorOccurred here.
-                lock(&this.core).err =
-                    QtError::new(SocketError::UnsupportedSocketOperation, error::INVALID_SOCKET);
+                lock(&this.core).set_error(QtError::new(
+                    SocketError::UnsupportedSocketOperation,
+                    error::INVALID_SOCKET,
+                ));
                 return Ok(false);
             }
         };
@@ -908,8 +893,8 @@ impl QAbstractSocket {
             error::i32_arg(value, "value")?
         };
         let c = lock(&self.core);
-        if let Some(sock) = &c.sock {
-            let _ = crate::options::set(sock, c.v6, opt, v);
+        if let Some(sock) = c.sock() {
+            let _ = crate::options::set(sock, c.v6(), opt, v);
         }
         Ok(())
     }
@@ -919,9 +904,8 @@ impl QAbstractSocket {
     fn socketOption(&self, option: &Bound<'_, PyAny>) -> PyResult<Option<i64>> {
         let opt = option_arg(option)?;
         let c = lock(&self.core);
-        Ok(c.sock
-            .as_ref()
-            .and_then(|s| crate::options::get(s, c.v6, opt).ok().flatten()))
+        Ok(c.sock()
+            .and_then(|s| crate::options::get(s, c.v6(), opt).ok().flatten()))
     }
 
     /// Block (with the GIL released) until a datagram is pending or
@@ -944,7 +928,7 @@ impl QAbstractSocket {
             // then wakes this wait and the number cannot be reused under it.
             let sock = {
                 let mut c = lock(&self.core);
-                if !matches!(c.state, state::BOUND | state::CONNECTED) {
+                if !matches!(c.state(), state::BOUND | state::CONNECTED) {
                     return Ok(false);
                 }
                 if let Some(emitting) = c.ready_for_wait(readable, &mut ev) {
@@ -960,8 +944,8 @@ impl QAbstractSocket {
                     self.emit(py, ev)?;
                     return Ok(false);
                 }
-                match &c.sock {
-                    Some(s) => s.clone(),
+                match c.shared_sock() {
+                    Some(s) => s,
                     None => return Ok(false),
                 }
             };
@@ -992,7 +976,7 @@ impl QAbstractSocket {
     #[pyo3(signature = (msecs=30000))]
     fn waitForBytesWritten(&self, py: Python<'_>, #[pyo3(from_py_with = msecs_arg)] msecs: i64) -> bool {
         let _ = msecs;
-        if lock(&self.core).state == state::UNCONNECTED {
+        if lock(&self.core).state() == state::UNCONNECTED {
             qt_warning(
                 py,
                 "QAbstractSocket::waitForBytesWritten() is not allowed in UnconnectedState",
@@ -1002,12 +986,12 @@ impl QAbstractSocket {
     }
 
     fn openMode<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let m = lock(&self.core).open_mode | lock(&self.io).mode_bits();
+        let m = lock(&self.core).open_mode() | lock(&self.io).mode_bits();
         enums::member(py, "OpenModeFlag", m)
     }
 
     fn isOpen(&self) -> bool {
-        lock(&self.core).open_mode != 0
+        lock(&self.core).open_mode() != 0
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -1032,14 +1016,14 @@ impl QAbstractSocket {
             Ip::V6(_) => format!("[{}]:{p}", h.to_qt_string()),
             _ => format!("{}:{p}", h.to_qt_string()),
         };
-        let mut s = format!("<{name} {}", state::name(c.state));
-        if c.state != state::UNCONNECTED || c.local_port != 0 {
+        let mut s = format!("<{name} {}", state::name(c.state()));
+        if c.state() != state::UNCONNECTED || c.local_port() != 0 {
             s.push(' ');
-            s.push_str(&addr(&c.local, c.local_port));
+            s.push_str(&addr(c.local(), c.local_port()));
         }
-        if !c.peer.is_null() {
+        if !c.peer().is_null() {
             s.push_str(" -> ");
-            s.push_str(&addr(&c.peer, c.peer_port));
+            s.push_str(&addr(c.peer(), c.peer_port()));
         }
         s.push('>');
         Ok(s)

@@ -71,10 +71,10 @@ impl QTimer {
             // Qt leaves the dispatcher's entry orphaned; cancelling it is
             // the same to the program and frees it (a Mutex, any thread).
             self.reactor.cancel(id);
-            crate::socket::qt_warning(py, KILL_REFUSED);
+            crate::warning::qt_warning(py, KILL_REFUSED);
         }
         if starting {
-            crate::socket::qt_warning(py, START_REFUSED);
+            crate::warning::qt_warning(py, START_REFUSED);
         }
         true
     }
