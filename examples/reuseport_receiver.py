@@ -24,6 +24,12 @@ from qudp import QEventLoop, QHostAddress, QTimer, QUdpSocket
 loops: list[QEventLoop] = []  # this process's receivers, for Ctrl+C
 
 
+def say(line: str) -> None:
+    """One line in one write: receivers in several processes share stdout."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 def receive(name: str, address: str, port: int, seconds: float) -> None:
     """One receiver: its socket and its loop live on the calling thread."""
     sock = QUdpSocket()
@@ -44,12 +50,12 @@ def receive(name: str, address: str, port: int, seconds: float) -> None:
     loops.append(loop)
     if seconds > 0:
         QTimer.singleShot(int(seconds * 1000), loop.quit)
-    print(f"{name}: listening on {address}:{port}", flush=True)
+    say(f"{name}: listening on {address}:{port}")
     try:
         loop.exec()
     finally:
         read_pending()
-        print(f"{name}: {count} datagrams", flush=True)
+        say(f"{name}: {count} datagrams")
         sock.close()
 
 

@@ -269,7 +269,7 @@ def test_reuseport_example_receives_every_datagram(how: str) -> None:
     port = probe.localPort()
     probe.close()
     proc = subprocess.Popen(
-        [sys.executable, str(example), "--port", str(port), how, "2", "--seconds", "1"],
+        [sys.executable, str(example), "--port", str(port), how, "2", "--seconds", "4"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -281,9 +281,12 @@ def test_reuseport_example_receives_every_datagram(how: str) -> None:
         for k in range(10):
             for s in senders:
                 assert s.writeDatagram(bytes([k]), QHostAddress.LocalHost, port) == 1
-        out, _ = proc.communicate(timeout=15)
+        out, _ = proc.communicate(timeout=30)
     finally:
         proc.kill()
+        proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
     counts = [
         int(line.split(": ")[1].split()[0]) for line in out.splitlines() if "datagrams" in line
     ]
