@@ -603,24 +603,14 @@ impl Core {
             let r = crate::sys::send_ancillary(sock, data, Some(&dest), self.v6, anc);
             return self.sent(r, ev);
         }
-        let r = loop {
-            match sock.send_to(data, &dest) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                r => break r,
-            }
-        };
+        let r = crate::sys::retry(|| sock.send_to(data, &dest));
         self.sent(r, ev)
     }
 
     /// Send on a connected socket (QIODevice::write on UDP).
     pub fn send(&mut self, data: &[u8], ev: &mut Events) -> i64 {
         let Some(sock) = &self.sock else { return -1 };
-        let r = loop {
-            match sock.send(data) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                r => break r,
-            }
-        };
+        let r = crate::sys::retry(|| sock.send(data));
         self.sent(r, ev)
     }
 

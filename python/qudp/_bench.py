@@ -392,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
         sender(int(argv[1]), float(argv[2]))
         return 0
     p = argparse.ArgumentParser(prog="qudp bench", description=__doc__)
-    p.add_argument("--seconds", type=float, default=1.0, help="window per measurement")
+    p.add_argument("--seconds", type=float, default=0.5, help="window per measurement")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--plot", metavar="FILE", help="write a PNG bar chart (needs matplotlib)")
     a = p.parse_args(argv)
