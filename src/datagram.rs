@@ -113,7 +113,7 @@ impl QNetworkDatagram {
         }
         let mut d = QNetworkDatagram::empty(py);
         if let Some(data) = data {
-            d.data = crate::buffer::to_pybytes(data, "data")?.unbind();
+            d.data = crate::payload::from_arg(data, "data")?.unbind();
         }
         if let Some(a) = destinationAddress {
             d.dest = extract_addr(a, "destinationAddress")?;
@@ -127,7 +127,7 @@ impl QNetworkDatagram {
     }
 
     fn setData(&mut self, data: &Bound<'_, PyAny>) -> PyResult<()> {
-        self.data = crate::buffer::to_pybytes(data, "data")?.unbind();
+        self.data = crate::payload::from_arg(data, "data")?.unbind();
         Ok(())
     }
 
@@ -234,7 +234,7 @@ impl QNetworkDatagram {
     fn makeReply(&self, py: Python<'_>, payload: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let mut r = QNetworkDatagram::empty(py);
         r.data = match payload {
-            Some(p) => crate::buffer::to_pybytes(p, "payload")?.unbind(),
+            Some(p) => crate::payload::from_arg(p, "payload")?.unbind(),
             None => crate::payload::empty(py).unbind(),
         };
         r.dest = self.sender.clone();

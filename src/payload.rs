@@ -69,6 +69,21 @@ struct Class {
     malloc: bool,
 }
 
+/// The payload object for a bytes-like argument (QNetworkDatagram's data):
+/// the object itself when it already is a payload (immutable, so sharing is
+/// safe), else a copy made by `new`, so `data()` answers a QByteArray as Qt's.
+pub fn from_arg<'py>(obj: &Bound<'py, PyAny>, arg: &str) -> PyResult<Bound<'py, PyBytes>> {
+    let py = obj.py();
+    if let Some(c) = CLASS.get(py) {
+        if obj.get_type().is(c.ty.bind(py)) {
+            return Ok(obj.cast::<PyBytes>()?.clone());
+        }
+    } else if let Ok(b) = obj.cast_exact::<PyBytes>() {
+        return Ok(b.clone());
+    }
+    crate::buffer::with_bytes(obj, arg, |b| new(py, b))
+}
+
 /// A payload object holding a copy of `data`: a `qudp.QByteArray` once the
 /// class is registered, plain `bytes` before (or when switched off for a
 /// benchmark). Typed as `PyBytes` because it is one (a subclass).

@@ -506,3 +506,15 @@ def test_matches_pyside6(oracle: Oracle, batch: list[tuple[str, bytes, list[Any]
     for (method, data, args), w in zip(batch, want, strict=True):
         got = mine(method, data, args)
         assert same(got, w), f"QByteArray({data!r}).{method}(*{args!r}): qudp {got}, Qt {w}"
+
+
+def test_datagram_data_is_a_qbytearray_whatever_was_passed() -> None:
+    # PySide6's QNetworkDatagram.data() is always a QByteArray.
+    for arg in (b"ab", bytearray(b"ab"), memoryview(b"ab")):
+        d = QNetworkDatagram(arg)
+        assert type(d.data()) is QByteArray and d.data() == b"ab"
+        d.setData(arg)
+        assert type(d.data()) is QByteArray and d.data().data() == b"ab"
+        assert type(d.makeReply(arg).data()) is QByteArray
+    q = QByteArray(b"same")
+    assert QNetworkDatagram(q).data() is q  # immutable: shared, not copied
