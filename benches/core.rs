@@ -4,7 +4,7 @@
 
 use std::hint::black_box;
 
-use _qudp::bench_api::{Core, Events, HostAddr, Meta, Ring};
+use _qudp::bench_api::{Core, Events, HostAddr, Meta, RecvInfo, Ring};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
 fn ring(c: &mut Criterion) {
@@ -29,7 +29,10 @@ fn ring(c: &mut Criterion) {
         b.iter(|| {
             r.absorb(
                 Meta {
-                    gso_size: 1000,
+                    info: RecvInfo {
+                        gso_size: 1000,
+                        ..RecvInfo::default()
+                    },
                     ..Meta::default()
                 },
                 [&big[..2048], &big[2048..]],

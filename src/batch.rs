@@ -26,6 +26,7 @@ use std::mem::MaybeUninit;
 
 pub use crate::sys::Meta;
 use crate::sys::RecvBuf;
+use crate::sys::RecvInfo;
 
 /// Datagrams fetched per fill by default.
 pub const DEFAULT_SLOTS: usize = 64;
@@ -134,8 +135,8 @@ thread_local! {
 /// How many datagrams one received message holds: several when the kernel
 /// coalesced them (UDP_GRO reports the segment size; the last may be short).
 fn segments(m: &Meta) -> usize {
-    if m.gso_size > 0 && m.len > m.gso_size {
-        m.len.div_ceil(m.gso_size)
+    if m.info.gso_size > 0 && m.len > m.info.gso_size {
+        m.len.div_ceil(m.info.gso_size)
     } else {
         1
     }
@@ -281,10 +282,13 @@ impl Ring {
         }
         let mut at = 0;
         while at < m.len {
-            let n = m.gso_size.min(m.len - at);
+            let n = m.info.gso_size.min(m.len - at);
             self.metas.push(Meta {
                 len: n,
-                gso_size: 0,
+                info: RecvInfo {
+                    gso_size: 0,
+                    ..m.info
+                },
                 ..m.clone()
             });
             self.locs.push(Loc { big, off: off + at });
@@ -500,15 +504,18 @@ mod tests {
         r.absorb(
             Meta {
                 len: 10,
-                gso_size: 4,
-                hop: 7,
+                info: RecvInfo {
+                    gso_size: 4,
+                    hop: 7,
+                    ..RecvInfo::default()
+                },
                 ..Meta::default()
             },
             [b"aaaab", b"bbbcc"],
         );
         let mut got = Vec::new();
         while !r.is_empty() {
-            got.push((r.front_bytes().to_vec(), r.front().unwrap().hop));
+            got.push((r.front_bytes().to_vec(), r.front().unwrap().info.hop));
             r.pop();
         }
         assert_eq!(

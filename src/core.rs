@@ -778,7 +778,7 @@ impl Core {
         let meta = self.ring.front().expect("ring not empty").clone();
         let out = f(&bytes[..n], &meta);
         self.ring.pop();
-        if let Some(d) = meta.drops {
+        if let Some(d) = meta.info.drops {
             self.drops = Some(d);
         }
         self.after_read();
@@ -802,7 +802,7 @@ impl Core {
                     return self.taken(n);
                 }
                 let m = self.ring.pop();
-                if let Some(d) = m.drops {
+                if let Some(d) = m.info.drops {
                     self.drops = Some(d);
                 }
                 n += 1;
@@ -1081,7 +1081,7 @@ mod tests {
         assert_eq!(tx.proto, PROTO_ANY);
         let mut got = None;
         for _ in 0..1000 {
-            got = rx.take(Some(3), &mut ev, |b, m| (b.to_vec(), m.src, m.dst));
+            got = rx.take(Some(3), &mut ev, |b, m| (b.to_vec(), m.src, m.info.dst));
             if got.is_some() {
                 break;
             }

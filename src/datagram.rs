@@ -33,11 +33,11 @@ pub fn sender_of(meta: &Meta) -> (HostAddr, u16) {
 /// A received datagram's destination as Qt shows it: an IPv6 address
 /// carries the arrival interface's index as its scope id.
 pub fn destination_of(meta: &Meta) -> HostAddr {
-    match meta.dst {
+    match meta.info.dst {
         Some(std::net::IpAddr::V6(a)) => HostAddr {
             ip: Ip::V6(a),
-            scope: if meta.ifindex != 0 {
-                meta.ifindex.to_string()
+            scope: if meta.info.ifindex != 0 {
+                meta.info.ifindex.to_string()
             } else {
                 String::new()
             },
@@ -58,9 +58,9 @@ impl QNetworkDatagram {
             sender_port: i32::from(sender_port),
             dest: destination_of(meta),
             dest_port: i32::from(local_port),
-            hop_limit: meta.hop,
-            ifindex: meta.ifindex,
-            stamp_ns: meta.stamp_ns,
+            hop_limit: meta.info.hop,
+            ifindex: meta.info.ifindex,
+            stamp_ns: meta.info.stamp_ns,
         }
     }
 

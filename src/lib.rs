@@ -39,6 +39,7 @@ pub mod bench_api {
     pub use crate::address::HostAddr;
     pub use crate::batch::{Meta, Ring};
     pub use crate::core::{Core, Events};
+    pub use crate::sys::RecvInfo;
 }
 
 #[pymodule]

@@ -207,16 +207,7 @@ pub struct Meta {
     /// Bytes received (for a coalesced receive, all of its segments).
     pub len: usize,
     pub src: Option<SocketAddr>,
-    /// Destination address and interface (IP_PKTINFO / IPV6_PKTINFO).
-    pub dst: Option<IpAddr>,
-    pub ifindex: u32,
-    /// TTL or hop limit (IP_RECVTTL / IPV6_RECVHOPLIMIT), -1 when unknown.
-    pub hop: i32,
-    /// Kernel receive time (SO_TIMESTAMPNS), nanoseconds since the epoch.
-    pub stamp_ns: Option<i64>,
-    /// Kernel drop counter (SO_RXQ_OVFL) as of this datagram.
-    pub drops: Option<u32>,
-    /// Segment size (UDP_GRO) when the kernel coalesced several datagrams
-    /// of one sender into this receive; 0 otherwise.
-    pub gso_size: usize,
+    /// What its control messages said (destination, interface, hop limit,
+    /// timestamp, drop counter, GRO segment size), decoded by `cmsg`.
+    pub info: RecvInfo,
 }

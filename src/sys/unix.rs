@@ -364,12 +364,7 @@ fn received(hdr: &libc::msghdr, name: &libc::sockaddr_storage, n: usize, cap: us
     Meta {
         len: n.min(cap),
         src: to_socket_addr(name, hdr.msg_namelen),
-        dst: info.dst,
-        ifindex: info.ifindex,
-        hop: info.hop,
-        stamp_ns: info.stamp_ns,
-        drops: info.drops,
-        gso_size: info.gso_size,
+        info,
     }
 }
 

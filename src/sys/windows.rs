@@ -226,7 +226,6 @@ pub fn recv_batch<const N: usize>(
                 out.push(Meta {
                     len: len.min(cap),
                     src: from.as_socket(),
-                    hop: -1,
                     ..Meta::default()
                 });
                 n += 1;
