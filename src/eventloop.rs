@@ -86,7 +86,7 @@ impl QEventLoop {
         self.exit_requested.store(false, Ordering::Release);
         let result = (|| {
             while !self.exit_requested.load(Ordering::Acquire) {
-                self.reactor.pass(py, None)?;
+                self.reactor.pass(&crate::reactor::Pass(py), None)?;
             }
             Ok(self.exit_code.load(Ordering::Acquire))
         })();
@@ -118,13 +118,16 @@ impl QEventLoop {
         let wait_first = f & WAIT_FOR_MORE_EVENTS != 0;
         let start = Instant::now();
         let limit = maxtime.map(|m| Duration::from_millis(m.max(0) as u64));
-        let mut ran = self
-            .reactor
-            .pass(py, if wait_first { None } else { Some(Duration::ZERO) })?;
+        let mut ran = self.reactor.pass(
+            &crate::reactor::Pass(py),
+            if wait_first { None } else { Some(Duration::ZERO) },
+        )?;
         if let Some(limit) = limit {
             let mut last = ran;
             while last > 0 && start.elapsed() < limit {
-                last = self.reactor.pass(py, Some(Duration::ZERO))?;
+                last = self
+                    .reactor
+                    .pass(&crate::reactor::Pass(py), Some(Duration::ZERO))?;
                 ran += last;
             }
         }

@@ -5,14 +5,11 @@
 #![allow(non_snake_case)]
 
 mod address;
-mod batch;
 mod buffer;
 mod bulk;
 mod bytearray;
 mod connection;
-mod core;
 mod datagram;
-mod deadlines;
 mod enums;
 mod error;
 mod eventloop;
@@ -20,27 +17,18 @@ mod interface;
 mod iodevice;
 mod iostate;
 mod multicast;
-mod options;
 mod payload;
 mod reactor;
 mod signal;
 mod socket;
-mod sync;
-mod sys;
 mod timer;
 mod warning;
 
 use pyo3::prelude::*;
 
-/// The pure-Rust core, for the criterion benchmarks in benches/ (not an
-/// API: the Python module is the product).
-#[doc(hidden)]
-pub mod bench_api {
-    pub use crate::address::HostAddr;
-    pub use crate::batch::{Meta, Ring};
-    pub use crate::core::{Core, Events};
-    pub use crate::sys::RecvInfo;
-}
+// The pure-Rust layers live in the qudp-core crate; named here so that the
+// binding's modules reach them as `crate::core`, `crate::sys`, ...
+use qudp_core::{batch, core, options, sync, sys};
 
 #[pymodule]
 fn _qudp(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -267,7 +267,9 @@ impl QAbstractSocket {
         let reactor = crate::reactor::current_py()?;
         // Where the OS cannot register the socket (Windows for now), the
         // socket still works through waitForReadyRead.
-        if let Ok(handle) = reactor.register_socket(raw, weak, Self::readable_callback) {
+        if let Ok(handle) =
+            reactor.register_socket(raw, crate::reactor::Target::Socket(weak, Self::readable_callback))
+        {
             lock(&me.core).attach_registration(raw, handle);
         }
         Ok(())

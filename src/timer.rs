@@ -94,7 +94,11 @@ impl QTimer {
             st.deadline = Some(deadline);
         }
         let weak = PyWeakrefReference::new(slf.as_any())?.unbind();
-        me.reactor.schedule_timer(id, weak, deadline, Self::due_callback);
+        me.reactor.schedule_timer(
+            id,
+            crate::reactor::Target::Timer(weak, Self::due_callback),
+            deadline,
+        );
         Ok(())
     }
 
@@ -299,7 +303,10 @@ impl QTimer {
                 "msec must be >= 0, got {msec}"
             )));
         }
-        current_py()?.call_at(callable.unbind(), Instant::now() + ms(msec));
+        current_py()?.call_at(
+            crate::reactor::Target::Call(callable.unbind()),
+            Instant::now() + ms(msec),
+        );
         Ok(())
     }
 

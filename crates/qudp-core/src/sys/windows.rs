@@ -4,7 +4,7 @@
 
 use std::io;
 use std::mem::MaybeUninit;
-use std::os::windows::io::AsRawSocket;
+use std::os::windows::io::{AsRawSocket, FromRawSocket, IntoRawSocket};
 
 use socket2::Socket;
 use windows_sys::Win32::Networking::WinSock as ws;
@@ -253,14 +253,47 @@ pub fn send_ancillary(
     })
 }
 
-/// mio registers only its own socket types on Windows; the reactor does not
-/// drive raw sockets there yet (waitForReadyRead still works).
-pub fn register(_registry: &mio::Registry, _fd: Raw, _token: mio::Token) -> io::Result<()> {
-    Err(io::Error::from(io::ErrorKind::Unsupported))
+/// What the reactor keeps of a registered socket. mio polls on Windows
+/// through AFD and only for its own socket type, so the socket is lent to a
+/// `mio::net::UdpSocket` for as long as it is registered, and taken back
+/// (never closed) on deregistration: the socket belongs to its `Core`.
+pub struct Source(Option<mio::net::UdpSocket>);
+
+impl Drop for Source {
+    fn drop(&mut self) {
+        if let Some(s) = self.0.take() {
+            // Give the handle back without closing it.
+            let _ = s.into_raw_socket();
+        }
+    }
 }
 
-pub fn deregister(_registry: &mio::Registry, _fd: Raw) -> io::Result<()> {
-    Ok(())
+pub fn register(registry: &mio::Registry, fd: Raw, token: mio::Token) -> io::Result<Source> {
+    // SAFETY: fd is a live socket owned by the caller's Core, which
+    // deregisters before it closes; Source never closes it (see Drop).
+    let mut sock = Source(Some(unsafe { mio::net::UdpSocket::from_raw_socket(fd) }));
+    if let Some(s) = sock.0.as_mut() {
+        registry.register(s, token, mio::Interest::READABLE)?;
+    }
+    Ok(sock)
+}
+
+/// After a dispatch: mio's AFD poll reports readiness once and is armed
+/// again only by a mio read that would block, which qudp's own reads are
+/// not. Re-registering submits a new poll, which reports at once if data is
+/// still queued, so a datagram that arrived during the slot is not missed.
+pub fn rearm(registry: &mio::Registry, source: &mut Source, token: mio::Token) -> io::Result<()> {
+    match source.0.as_mut() {
+        Some(s) => registry.reregister(s, token, mio::Interest::READABLE),
+        None => Ok(()),
+    }
+}
+
+pub fn deregister(registry: &mio::Registry, mut source: Source) -> io::Result<()> {
+    match source.0.as_mut() {
+        Some(s) => registry.deregister(s),
+        None => Ok(()),
+    }
 }
 
 /// Windows has no pollable descriptor for the reactor (IOCP).

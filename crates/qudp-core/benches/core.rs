@@ -4,8 +4,11 @@
 
 use std::hint::black_box;
 
-use _qudp::bench_api::{Core, Events, HostAddr, Meta, RecvInfo, Ring};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use qudp_core::address::HostAddr;
+use qudp_core::batch::{Meta, Ring};
+use qudp_core::core::{Core, Events};
+use qudp_core::sys::RecvInfo;
 
 fn ring(c: &mut Criterion) {
     let mut g = c.benchmark_group("ring");

@@ -46,7 +46,7 @@ impl Deadlines {
     }
 
     /// The earliest live deadline (stale entries on top are dropped).
-    pub fn next(&mut self) -> Option<Instant> {
+    pub fn earliest(&mut self) -> Option<Instant> {
         while let Some(Reverse(top)) = self.heap.peek().copied() {
             if self.is_live(&top) {
                 return Some(top.0);
@@ -68,7 +68,7 @@ impl Deadlines {
     pub fn take_one_due(&mut self, now: Instant, mark: u64) -> Option<(Instant, u64)> {
         let mut deferred = Vec::new();
         let mut found = None;
-        while let Some(d) = self.next() {
+        while let Some(d) = self.earliest() {
             if d > now {
                 break;
             }
@@ -117,12 +117,12 @@ mod tests {
             d.schedule(2, at(t0, 60_000 + i % 7));
         }
         assert!(d.entries() <= 2 * 2 + SLACK, "{}", d.entries());
-        assert_eq!(d.next(), Some(at(t0, 1_000)));
+        assert_eq!(d.earliest(), Some(at(t0, 1_000)));
         let due = take_due(&mut d, at(t0, 120_000));
         assert_eq!(due.len(), 2);
         assert_eq!(due[0], (at(t0, 1_000), 1));
         assert_eq!(due[1].1, 2);
-        assert_eq!(d.next(), None);
+        assert_eq!(d.earliest(), None);
     }
 
     #[test]

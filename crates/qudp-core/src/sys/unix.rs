@@ -556,12 +556,22 @@ pub fn send_ancillary(
 }
 
 /// Register `fd` with a reactor for readable events.
-pub fn register(registry: &mio::Registry, fd: Raw, token: mio::Token) -> io::Result<()> {
-    registry.register(&mut mio::unix::SourceFd(&fd), token, mio::Interest::READABLE)
+/// What the reactor keeps to deregister a socket: its descriptor (epoll and
+/// kqueue need nothing else).
+pub struct Source(Raw);
+
+pub fn register(registry: &mio::Registry, fd: Raw, token: mio::Token) -> io::Result<Source> {
+    registry.register(&mut mio::unix::SourceFd(&fd), token, mio::Interest::READABLE)?;
+    Ok(Source(fd))
 }
 
-pub fn deregister(registry: &mio::Registry, fd: Raw) -> io::Result<()> {
-    registry.deregister(&mut mio::unix::SourceFd(&fd))
+/// After a dispatch: nothing to do, epoll and kqueue report every new edge.
+pub fn rearm(_registry: &mio::Registry, _source: &mut Source, _token: mio::Token) -> io::Result<()> {
+    Ok(())
+}
+
+pub fn deregister(registry: &mio::Registry, source: Source) -> io::Result<()> {
+    registry.deregister(&mut mio::unix::SourceFd(&source.0))
 }
 
 /// The poll's own descriptor (epoll/kqueue), readable when anything is ready.
