@@ -455,7 +455,8 @@ mod tests {
     fn pair() -> (Socket, Socket) {
         let rx = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP)).unwrap();
         // Room for a chunk of maximal datagrams (SO_RCVBUFFORCE: we are root).
-        let big: libc::c_int = 64 << 20;
+        let big: i32 = 64 << 20;
+        #[cfg(target_os = "linux")]
         // SAFETY: a live c_int of the size passed.
         let forced = unsafe {
             libc::setsockopt(
@@ -466,6 +467,8 @@ mod tests {
                 std::mem::size_of::<libc::c_int>() as libc::socklen_t,
             )
         };
+        #[cfg(not(target_os = "linux"))]
+        let forced = -1;
         if forced != 0 {
             rx.set_recv_buffer_size(big as usize).unwrap();
         }
@@ -650,6 +653,7 @@ mod tests {
 
     #[cfg(target_os = "linux")]
     #[test]
+    #[cfg(target_os = "linux")]
     fn gro_receive_is_split_back() {
         let (rx, tx) = pair();
         crate::sys::set_gro(&rx, true).unwrap();

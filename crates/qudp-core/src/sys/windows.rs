@@ -1,6 +1,6 @@
-//! Windows: Winsock error classes, SO_EXCLUSIVEADDRUSE for DontShareAddress,
-//! and a plain recvfrom loop (no control messages yet: destination address,
-//! hop limit and interface index are not reported on Windows).
+//! Windows: Winsock error classes, Qt's bind flags (SO_EXCLUSIVEADDRUSE for
+//! DontShareAddress), WSARecvMsg / WSASendMsg with packet information and
+//! hop limit, and mio registration through its own UdpSocket (AFD polling).
 
 use std::io;
 use std::mem::MaybeUninit;
@@ -9,8 +9,8 @@ use std::os::windows::io::{AsRawSocket, FromRawSocket, IntoRawSocket};
 use socket2::Socket;
 use windows_sys::Win32::Networking::WinSock as ws;
 
-use super::Meta;
 use super::{ErrClass as Class, GsoState, IfAddr, IfInfo, LinkFlags, LinkKind, SendMeta};
+use super::{Meta, RecvInfo};
 
 /// A raw socket handle as the OS names it.
 pub type Raw = std::os::windows::io::RawSocket;
@@ -101,9 +101,24 @@ pub fn path_mtu(sock: &Socket, v6_socket: bool) -> io::Result<i32> {
     }
 }
 
-pub fn enable_recv_info(_sock: &Socket, _v6_family: bool) {}
+/// Packet information and hop limit with each datagram, as Qt's Windows
+/// engine asks for them (IP_PKTINFO / IPV6_PKTINFO and IP_HOPLIMIT /
+/// IPV6_HOPLIMIT, read back by WSARecvMsg). A dual-stack socket gets the
+/// IPv4 options too: Windows reports an IPv4 datagram's on that level.
+pub fn enable_recv_info(sock: &Socket, v6_family: bool) {
+    set_recv_info(sock, v6_family, true);
+}
 
-pub fn set_recv_info(_sock: &Socket, _v6_family: bool, _on: bool) {}
+/// The same options on or off (setPacketInformation).
+pub fn set_recv_info(sock: &Socket, v6_family: bool, on: bool) {
+    let v = on as i32;
+    if v6_family {
+        let _ = set_int(sock, ws::IPPROTO_IPV6, ws::IPV6_PKTINFO, v);
+        let _ = set_int(sock, ws::IPPROTO_IPV6, ws::IPV6_HOPLIMIT, v);
+    }
+    let _ = set_int(sock, ws::IPPROTO_IP, ws::IP_PKTINFO, v);
+    let _ = set_int(sock, ws::IPPROTO_IP, ws::IP_HOPLIMIT, v);
+}
 
 pub fn set_gro(_sock: &Socket, _on: bool) -> io::Result<()> {
     Err(io::Error::from(io::ErrorKind::Unsupported))
@@ -204,52 +219,368 @@ impl<'a> RecvBuf<'a> {
     }
 }
 
-/// Receive up to `msgs.len()` datagrams without blocking, one WSARecvFrom
-/// each: datagram i is scattered over the buffers of `msgs[i]` in order and
-/// its record appended to `out`. Returns how many arrived and the error that
-/// stopped the batch (`(0, None)`: nothing queued), as on Unix.
+/// WSARecvMsg is reached through a pointer the provider hands out
+/// (SIO_GET_EXTENSION_FUNCTION_POINTER); it is the same for every socket of
+/// the provider, so it is asked for once.
+fn wsa_recv_msg(sock: &Socket) -> io::Result<RecvMsgFn> {
+    static PTR: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    if let Some(p) = PTR.get() {
+        // SAFETY: stored below from a non-null LPFN_WSARECVMSG.
+        return Ok(unsafe { std::mem::transmute::<usize, RecvMsgFn>(*p) });
+    }
+    let guid = ws::WSAID_WSARECVMSG;
+    let mut f: ws::LPFN_WSARECVMSG = None;
+    let mut got = 0u32;
+    // SAFETY: in and out buffers are a GUID and a function pointer of the
+    // sizes passed; no overlapped I/O.
+    let r = unsafe {
+        ws::WSAIoctl(
+            sock.as_raw_socket() as ws::SOCKET,
+            ws::SIO_GET_EXTENSION_FUNCTION_POINTER,
+            (&guid as *const windows_sys::core::GUID).cast(),
+            std::mem::size_of_val(&guid) as u32,
+            (&mut f as *mut ws::LPFN_WSARECVMSG).cast(),
+            std::mem::size_of::<ws::LPFN_WSARECVMSG>() as u32,
+            &mut got,
+            std::ptr::null_mut(),
+            None,
+        )
+    };
+    match f {
+        Some(func) if r == 0 => {
+            let _ = PTR.set(func as usize);
+            Ok(func)
+        }
+        _ => Err(io::Error::last_os_error()),
+    }
+}
+
+type RecvMsgFn = unsafe extern "system" fn(
+    ws::SOCKET,
+    *mut ws::WSAMSG,
+    *mut u32,
+    *mut windows_sys::Win32::System::IO::OVERLAPPED,
+    ws::LPWSAOVERLAPPED_COMPLETION_ROUTINE,
+) -> i32;
+
+/// Control messages (WSA_CMSG_*): a header of (usize length, i32 level,
+/// i32 type), headers and values aligned to the header's alignment. The
+/// same checks as `cmsg.rs` on Unix: a header is read only when it lies
+/// wholly inside what the provider wrote, a value only when its length
+/// covers it, and a malformed length ends the walk.
+mod wsacmsg {
+    use std::mem::{align_of, size_of};
+
+    use windows_sys::Win32::Networking::WinSock as ws;
+
+    const ALIGN: usize = align_of::<ws::CMSGHDR>();
+    /// WSA_CMSG_DATA's offset: the header rounded up to ALIGN.
+    pub const DATA: usize = size_of::<ws::CMSGHDR>().div_ceil(ALIGN) * ALIGN;
+
+    /// WSA_CMSG_SPACE(n).
+    pub const fn space(n: usize) -> usize {
+        DATA + n.div_ceil(ALIGN) * ALIGN
+    }
+
+    /// Room for IP_PKTINFO, IPV6_PKTINFO and both hop limits at once.
+    pub const RECV_SPACE: usize = space(size_of::<ws::IN_PKTINFO>())
+        + space(size_of::<ws::IN6_PKTINFO>())
+        + 2 * space(size_of::<i32>());
+
+    /// Room for a hop limit and packet information.
+    pub const SEND_SPACE: usize = space(size_of::<i32>()) + space(size_of::<ws::IN6_PKTINFO>());
+
+    /// (level, type, value bytes) of each message in `buf`.
+    pub fn walk(buf: &[u8]) -> impl Iterator<Item = (i32, i32, &[u8])> {
+        let mut pos = 0usize;
+        std::iter::from_fn(move || {
+            let rest = buf.get(pos..)?;
+            if rest.len() < DATA {
+                return None;
+            }
+            // SAFETY: `rest` holds a whole header of plain integers; read
+            // unaligned since the slice promises no alignment.
+            let h: ws::CMSGHDR = unsafe { std::ptr::read_unaligned(rest.as_ptr().cast()) };
+            let n = h.cmsg_len;
+            if n < DATA || n > rest.len() {
+                pos = buf.len();
+                return None;
+            }
+            pos = pos.saturating_add(n.div_ceil(ALIGN) * ALIGN);
+            Some((h.cmsg_level, h.cmsg_type, &rest[DATA..n]))
+        })
+    }
+
+    /// The value at the start of `data` if `data` holds all of it.
+    pub fn read<T: Copy>(data: &[u8]) -> Option<T> {
+        if data.len() < size_of::<T>() {
+            return None;
+        }
+        // SAFETY: enough bytes; only called for plain-integer structs.
+        Some(unsafe { std::ptr::read_unaligned(data.as_ptr().cast::<T>()) })
+    }
+
+    /// Append one message to `buf` (aligned storage of `cap` bytes at
+    /// `*len`); false if it does not fit.
+    pub fn push<T: Copy>(buf: &mut [u64], len: &mut usize, level: i32, kind: i32, value: T) -> bool {
+        let need = space(size_of::<T>());
+        let bytes = buf.len() * 8;
+        if *len + need > bytes {
+            return false;
+        }
+        let h = ws::CMSGHDR {
+            cmsg_len: DATA + size_of::<T>(),
+            cmsg_level: level,
+            cmsg_type: kind,
+        };
+        let base = buf.as_mut_ptr().cast::<u8>();
+        // SAFETY: the message fits (checked above) and both writes stay
+        // inside it; unaligned writes need no alignment.
+        unsafe {
+            std::ptr::write_bytes(base.add(*len), 0, need);
+            std::ptr::write_unaligned(base.add(*len).cast::<ws::CMSGHDR>(), h);
+            std::ptr::write_unaligned(base.add(*len + DATA).cast::<T>(), value);
+        }
+        *len += need;
+        true
+    }
+}
+
+/// What one datagram's control messages say (packet information, hop limit).
+fn decode_info(ctrl: &[u8], truncated: bool) -> RecvInfo {
+    let mut info = RecvInfo {
+        truncated,
+        ..RecvInfo::default()
+    };
+    for (level, kind, data) in wsacmsg::walk(ctrl) {
+        match (level, kind) {
+            (ws::IPPROTO_IP, ws::IP_PKTINFO) => {
+                if let Some(p) = wsacmsg::read::<ws::IN_PKTINFO>(data) {
+                    // SAFETY: IN_ADDR is a union of views of the same 4 bytes.
+                    let a = unsafe { p.ipi_addr.S_un.S_addr };
+                    info.dst = Some(std::net::IpAddr::V4(u32::from_be(a).into()));
+                    info.ifindex = p.ipi_ifindex;
+                }
+            }
+            (ws::IPPROTO_IPV6, ws::IPV6_PKTINFO) => {
+                if let Some(p) = wsacmsg::read::<ws::IN6_PKTINFO>(data) {
+                    // SAFETY: IN6_ADDR is a union of views of the same 16 bytes.
+                    let a = unsafe { p.ipi6_addr.u.Byte };
+                    info.dst = Some(std::net::IpAddr::V6(a.into()));
+                    info.ifindex = p.ipi6_ifindex;
+                }
+            }
+            // Windows reports the TTL as IP_TTL or IP_HOPLIMIT by version.
+            (ws::IPPROTO_IP, ws::IP_HOPLIMIT | ws::IP_TTL) | (ws::IPPROTO_IPV6, ws::IPV6_HOPLIMIT) => {
+                if let Some(h) = wsacmsg::read::<i32>(data).filter(|h| (0..=255).contains(h)) {
+                    info.hop = h;
+                }
+            }
+            _ => {}
+        }
+    }
+    info
+}
+
+/// A received datagram's sender as a Rust address.
+fn sender_of(st: &ws::SOCKADDR_STORAGE, len: i32) -> Option<std::net::SocketAddr> {
+    let len = usize::try_from(len).ok()?;
+    match st.ss_family {
+        ws::AF_INET if len >= std::mem::size_of::<ws::SOCKADDR_IN>() => {
+            // SAFETY: the provider wrote a SOCKADDR_IN (family and length).
+            let a: ws::SOCKADDR_IN =
+                unsafe { std::ptr::read_unaligned((st as *const ws::SOCKADDR_STORAGE).cast()) };
+            // SAFETY: IN_ADDR is a union of views of the same 4 bytes.
+            let ip = u32::from_be(unsafe { a.sin_addr.S_un.S_addr });
+            Some(std::net::SocketAddr::new(
+                std::net::IpAddr::V4(ip.into()),
+                u16::from_be(a.sin_port),
+            ))
+        }
+        ws::AF_INET6 if len >= std::mem::size_of::<ws::SOCKADDR_IN6>() => {
+            // SAFETY: the provider wrote a SOCKADDR_IN6 (family and length).
+            let a: ws::SOCKADDR_IN6 =
+                unsafe { std::ptr::read_unaligned((st as *const ws::SOCKADDR_STORAGE).cast()) };
+            // SAFETY: unions of views of the same bytes.
+            let (ip, scope) = unsafe { (a.sin6_addr.u.Byte, a.Anonymous.sin6_scope_id) };
+            Some(std::net::SocketAddr::V6(std::net::SocketAddrV6::new(
+                ip.into(),
+                u16::from_be(a.sin6_port),
+                u32::from_be(a.sin6_flowinfo),
+                scope,
+            )))
+        }
+        _ => None,
+    }
+}
+
+/// Receive up to `msgs.len()` datagrams without blocking, one WSARecvMsg
+/// each (with its packet information and hop limit): datagram i is
+/// scattered over the buffers of `msgs[i]` in order and its record appended
+/// to `out`. Returns how many arrived and the error that stopped the batch
+/// (`(0, None)`: nothing queued), as on Unix.
 pub fn recv_batch<const N: usize>(
     sock: &Socket,
     msgs: &mut [[RecvBuf<'_>; N]],
     out: &mut Vec<Meta>,
 ) -> (usize, Option<io::Error>) {
+    let recv = match wsa_recv_msg(sock) {
+        Ok(f) => f,
+        Err(e) => return (0, Some(e)),
+    };
+    let mut ctrl = [0u64; wsacmsg::RECV_SPACE.div_ceil(8)];
     let mut n = 0;
     while n < msgs.len() {
         let cap = msgs[n].iter().map(RecvBuf::capacity).sum::<usize>();
-        let mut parts = msgs[n].iter_mut();
-        let mut bufs: [socket2::MaybeUninitSlice<'_>; N] = std::array::from_fn(|_| {
-            let b = parts.next().expect("N buffers");
-            socket2::MaybeUninitSlice::new(&mut *b.0)
+        let mut bufs: [ws::WSABUF; N] = std::array::from_fn(|_| ws::WSABUF {
+            len: 0,
+            buf: std::ptr::null_mut(),
         });
-        match sock.recv_from_vectored(&mut bufs) {
-            Ok((len, _, from)) => {
+        for (b, r) in bufs.iter_mut().zip(msgs[n].iter_mut()) {
+            b.len = u32::try_from(r.0.len()).unwrap_or(u32::MAX);
+            b.buf = r.0.as_mut_ptr().cast();
+        }
+        // SAFETY: SOCKADDR_STORAGE is plain old data; all-zero is valid.
+        let mut from: ws::SOCKADDR_STORAGE = unsafe { std::mem::zeroed() };
+        let mut msg = ws::WSAMSG {
+            name: (&mut from as *mut ws::SOCKADDR_STORAGE).cast(),
+            namelen: std::mem::size_of::<ws::SOCKADDR_STORAGE>() as i32,
+            lpBuffers: bufs.as_mut_ptr(),
+            dwBufferCount: N as u32,
+            Control: ws::WSABUF {
+                len: (ctrl.len() * 8) as u32,
+                buf: ctrl.as_mut_ptr().cast(),
+            },
+            dwFlags: 0,
+        };
+        let mut got = 0u32;
+        // SAFETY: msg points at live buffers of the lengths it states (the
+        // caller's, `from` and `ctrl`); no overlapped I/O.
+        let r = unsafe {
+            recv(
+                sock.as_raw_socket() as ws::SOCKET,
+                &mut msg,
+                &mut got,
+                std::ptr::null_mut(),
+                None,
+            )
+        };
+        let err = if r == 0 {
+            0
+        } else {
+            unsafe { ws::WSAGetLastError() }
+        };
+        match err {
+            // A datagram larger than the buffers arrives cut (WSAEMSGSIZE):
+            // what fitted is kept, as recvfrom's MSG_TRUNC on Unix.
+            0 | ws::WSAEMSGSIZE => {
+                let clen = (msg.Control.len as usize).min(ctrl.len() * 8);
+                // SAFETY: ctrl is u64 storage of at least clen bytes.
+                let cbytes = unsafe { std::slice::from_raw_parts(ctrl.as_ptr().cast::<u8>(), clen) };
+                let len = if err == 0 { got as usize } else { cap };
                 out.push(Meta {
                     len: len.min(cap),
-                    src: from.as_socket(),
-                    ..Meta::default()
+                    src: sender_of(&from, msg.namelen),
+                    info: decode_info(cbytes, msg.dwFlags & ws::MSG_CTRUNC as u32 != 0),
                 });
                 n += 1;
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return (n, None),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return (n, Some(e)),
+            ws::WSAEWOULDBLOCK => return (n, None),
+            ws::WSAEINTR => continue,
+            e => return (n, Some(io::Error::from_raw_os_error(e))),
         }
     }
     (n, None)
 }
 
-/// Windows: the per-datagram options are not applied yet; the datagram is
-/// sent plainly.
+/// Send one datagram with per-datagram options as control messages
+/// (WSASendMsg): hop limit (IP_TTL / IPV6_HOPLIMIT) and source address or
+/// interface (IP_PKTINFO / IPV6_PKTINFO), as Qt's Windows engine sends them.
 pub fn send_ancillary(
     sock: &Socket,
     data: &[u8],
     dest: Option<&socket2::SockAddr>,
-    _v6: bool,
-    _meta: &SendMeta,
+    v6: bool,
+    meta: &SendMeta,
 ) -> io::Result<usize> {
-    super::retry(|| match dest {
-        Some(d) => sock.send_to(data, d),
-        None => sock.send(data),
+    let mut ctrl = [0u64; wsacmsg::SEND_SPACE.div_ceil(8)];
+    let mut clen = 0usize;
+    if let Some(hop) = meta.hop_limit {
+        let (level, kind) = if v6 {
+            (ws::IPPROTO_IPV6, ws::IPV6_HOPLIMIT)
+        } else {
+            (ws::IPPROTO_IP, ws::IP_TTL)
+        };
+        wsacmsg::push(&mut ctrl, &mut clen, level, kind, hop);
+    }
+    if meta.ifindex != 0 || meta.source.is_some() {
+        if v6 {
+            let addr = match meta.source {
+                Some(std::net::IpAddr::V6(a)) => a,
+                Some(std::net::IpAddr::V4(a)) => a.to_ipv6_mapped(),
+                None => std::net::Ipv6Addr::UNSPECIFIED,
+            };
+            let info = ws::IN6_PKTINFO {
+                ipi6_addr: ws::IN6_ADDR {
+                    u: ws::IN6_ADDR_0 { Byte: addr.octets() },
+                },
+                ipi6_ifindex: meta.ifindex,
+            };
+            wsacmsg::push(&mut ctrl, &mut clen, ws::IPPROTO_IPV6, ws::IPV6_PKTINFO, info);
+        } else {
+            let src = match meta.source {
+                Some(std::net::IpAddr::V4(a)) => u32::from(a).to_be(),
+                _ => 0,
+            };
+            let info = ws::IN_PKTINFO {
+                ipi_addr: ws::IN_ADDR {
+                    S_un: ws::IN_ADDR_0 { S_addr: src },
+                },
+                ipi_ifindex: meta.ifindex,
+            };
+            wsacmsg::push(&mut ctrl, &mut clen, ws::IPPROTO_IP, ws::IP_PKTINFO, info);
+        }
+    }
+    let mut buf = ws::WSABUF {
+        len: u32::try_from(data.len()).map_err(|_| io::Error::from_raw_os_error(ws::WSAEMSGSIZE))?,
+        buf: data.as_ptr() as *mut u8,
+    };
+    let msg = ws::WSAMSG {
+        name: dest.map_or(std::ptr::null_mut(), |d| {
+            d.as_ptr().cast::<ws::SOCKADDR>().cast_mut()
+        }),
+        namelen: dest.map_or(0, |d| d.len()),
+        lpBuffers: &mut buf,
+        dwBufferCount: 1,
+        Control: ws::WSABUF {
+            len: clen as u32,
+            buf: if clen == 0 {
+                std::ptr::null_mut()
+            } else {
+                ctrl.as_mut_ptr().cast()
+            },
+        },
+        dwFlags: 0,
+    };
+    super::retry(|| {
+        let mut sent = 0u32;
+        // SAFETY: msg points at data, dest and ctrl, all alive for the call;
+        // the provider only reads them. No overlapped I/O.
+        let r = unsafe {
+            ws::WSASendMsg(
+                sock.as_raw_socket() as ws::SOCKET,
+                &msg,
+                0,
+                &mut sent,
+                std::ptr::null_mut(),
+                None,
+            )
+        };
+        if r == 0 {
+            Ok(sent as usize)
+        } else {
+            Err(io::Error::last_os_error())
+        }
     })
 }
 
