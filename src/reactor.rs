@@ -152,7 +152,48 @@ fn _reactor_hosted(on: bool) -> PyResult<()> {
     Ok(())
 }
 
+/// `_qudp._ReactorWaiter()`: this thread's reactor, for a waiter thread
+/// of a host loop that has no descriptor to watch (Windows): `wait()`
+/// blocks, GIL released, until the reactor has something for a pass;
+/// `wake()` (any thread) ends a wait.
+#[pyclass(module = "qudp._qudp", frozen)]
+struct _ReactorWaiter {
+    shared: std::sync::Arc<Shared>,
+}
+
+#[pymethods]
+impl _ReactorWaiter {
+    #[new]
+    fn new() -> PyResult<Self> {
+        Ok(_ReactorWaiter {
+            shared: current_py()?,
+        })
+    }
+
+    /// Wait up to `timeout` seconds (None: no limit); True if the reactor
+    /// reported anything.
+    #[pyo3(signature = (timeout=None))]
+    fn wait(&self, py: Python<'_>, timeout: Option<f64>) -> PyResult<bool> {
+        let t = match timeout {
+            Some(s) if s.is_finite() && s >= 0.0 => Some(Duration::from_secs_f64(s)),
+            Some(s) => {
+                return Err(crate::error::arg_error(
+                    "timeout",
+                    format!("must be >= 0, got {s}"),
+                ))
+            }
+            None => None,
+        };
+        py.detach(|| self.shared.wait_events(t)).map_err(io_err)
+    }
+
+    fn wake(&self) {
+        self.shared.wake();
+    }
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<_ReactorWaiter>()?;
     m.add_function(wrap_pyfunction!(_reactor_fd, m)?)?;
     m.add_function(wrap_pyfunction!(_reactor_pass, m)?)?;
     m.add_function(wrap_pyfunction!(_reactor_timer_entries, m)?)?;

@@ -34,8 +34,18 @@ def runners() -> list[Any]:
 Runner = Callable[[Coroutine[Any, Any, Any]], Any]
 
 
+@pytest.fixture(params=["descriptor", "waiter"])
+def host(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How the loop learns that the reactor needs a pass: by watching its
+    epoll descriptor (Linux, macOS), or from a waiter thread (Windows's
+    way, forced here with QUDP_HOST_WAITER=1)."""
+    if request.param == "waiter":
+        monkeypatch.setenv("QUDP_HOST_WAITER", "1")
+    return str(request.param)
+
+
 @pytest.mark.parametrize("run", runners())
-def test_ready_read_signal_from_asyncio(run: Runner) -> None:
+def test_ready_read_signal_from_asyncio(run: Runner, host: str) -> None:
     async def main() -> list[bytes]:
         qudp.aio.attach()
         rx = QUdpSocket()
@@ -61,7 +71,7 @@ def test_ready_read_signal_from_asyncio(run: Runner) -> None:
 
 
 @pytest.mark.parametrize("run", runners())
-def test_await_receive_and_async_iterator(run: Runner) -> None:
+def test_await_receive_and_async_iterator(run: Runner, host: str) -> None:
     async def main() -> tuple[QNetworkDatagram, list[bytes]]:
         rx = QUdpSocket()
         rx.bind(QHostAddress.LocalHost, 0)
@@ -84,7 +94,7 @@ def test_await_receive_and_async_iterator(run: Runner) -> None:
 
 
 @pytest.mark.parametrize("run", runners())
-def test_qtimer_and_iterator_end_on_close(run: Runner) -> None:
+def test_qtimer_and_iterator_end_on_close(run: Runner, host: str) -> None:
     async def main() -> tuple[list[str], int]:
         qudp.aio.attach()
         fired: list[str] = []
@@ -106,7 +116,30 @@ def test_qtimer_and_iterator_end_on_close(run: Runner) -> None:
     assert fired == ["single", "timer"] and n == 0
 
 
+def waiters() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "qudp-reactor-waiter"]
+
+
+def test_waiter_thread_ends_with_its_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QUDP_HOST_WAITER", "1")
+    for t in waiters():
+        t.join(5)
+
+    async def main() -> int:
+        qudp.aio.attach()
+        await asyncio.sleep(0.01)
+        return len(waiters())
+
+    assert asyncio.run(main()) == 1
+    for t in waiters():
+        t.join(5)  # it checks its loop every second
+    assert waiters() == []
+
+
 def test_no_extra_thread_and_no_busy_polling() -> None:
+    for t in waiters():
+        t.join(5)  # waiters of other tests' closed loops
+
     async def main() -> tuple[int, float]:
         rx = QUdpSocket()
         rx.bind(QHostAddress.LocalHost, 0)

@@ -35,10 +35,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run(binding: str, program: str, *args: object) -> dict[str, Any]:
+def run(binding: str, program: str, *args: object, waiter: bool = False) -> dict[str, Any]:
     if importlib.util.find_spec(binding) is None:
         pytest.skip(f"{binding} is not installed")
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", QUDP_QT_BINDING=binding)
+    if waiter:
+        env["QUDP_HOST_WAITER"] = "1"
     proc = subprocess.run(
         [sys.executable, str(PROGRAMS / program), *map(str, args)],
         capture_output=True,
@@ -81,6 +83,19 @@ def test_core_application_with_qobjects_and_qt_signals(binding: str) -> None:
     # Direct during bind(), queued after it returned.
     assert r["order"] == ["direct", "bind returned", "queued"]
     assert r["states"] == ["BoundState"]
+
+
+def test_waiter_thread_host(binding: str) -> None:
+    """Windows's way (no reactor descriptor): a waiter thread wakes a socket
+    pair the QSocketNotifier watches. Forced here with QUDP_HOST_WAITER."""
+    r = run(binding, "dialog_receiver.py", free_port(), 50, waiter=True)
+    assert (r["received"], r["in_order"], r["exit"]) == (50, True, 0)
+    r = run(binding, "core_signals.py", free_port(), 100, waiter=True)
+    assert (r["lines"], r["in_order"], r["nested"], r["woke"]) == (100, True, 0, True)
+    assert r["ticks"] >= 1
+    r = run(binding, "modal_dialog.py", free_port(), waiter=True)
+    assert r["timer_result"] == 1
+    assert r["during"]["slot_dialog"] >= 10
 
 
 def test_modal_dialogs_keep_delivering(binding: str) -> None:

@@ -2,7 +2,10 @@
 
 The reactor's poll descriptor (epoll/kqueue) is registered with the asyncio
 loop (``add_reader``) and its next timer deadline with ``call_at``: one
-descriptor, no extra thread, no busy polling. Works with uvloop too.
+descriptor, no extra thread, no busy polling. Works with uvloop too. On
+Windows, which has no such descriptor (and whose default Proactor loop has
+no ``add_reader``), a waiter thread blocks in the reactor's poll and asks
+the loop for a pass with ``call_soon_threadsafe`` (``qudp._waiter``).
 
     import asyncio, qudp
     async def main():
@@ -22,7 +25,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-from . import _qudp
+from . import _qudp, _waiter
 
 if TYPE_CHECKING:
     from ._qudp import QAbstractSocket, QNetworkDatagram
@@ -37,15 +40,25 @@ class _Driver:
         self.loop = loop
         self.fd = _qudp._reactor_fd()
         self.timer: asyncio.TimerHandle | asyncio.Handle | None = None
+        self.waiter: _waiter.Waiter | None = None
         _qudp._reactor_hosted(True)
-        loop.add_reader(self.fd, self.run)
+        if _waiter.wanted(self.fd):
+            self.waiter = _waiter.Waiter(self.wake, lambda: not loop.is_closed())
+        else:
+            loop.add_reader(self.fd, self.run)
         # Anything already due or queued (timers started before attach).
         self.timer = loop.call_soon(self.run)
+
+    def wake(self) -> None:
+        # On the waiter thread.
+        self.loop.call_soon_threadsafe(self.run)
 
     def run(self) -> None:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+        if self.waiter is not None:
+            self.waiter.passing()
         next_in = _qudp._reactor_pass()
         if next_in is None:
             return
@@ -57,7 +70,9 @@ class _Driver:
     def close(self) -> None:
         if self.timer is not None:
             self.timer.cancel()
-        if not self.loop.is_closed():
+        if self.waiter is not None:
+            self.waiter.close()
+        elif not self.loop.is_closed():
             self.loop.remove_reader(self.fd)
         _qudp._reactor_hosted(False)
 

@@ -29,11 +29,12 @@ import warnings
 import weakref
 from threading import get_ident
 
-from . import _qudp
+from . import _qudp, _waiter
 
 # Not imported at run time (annotations only): `import qudp` stays light.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import socket as _socket
     from typing import Any
 
 __all__ = ["attach", "attached", "detach"]
@@ -103,8 +104,21 @@ class _Host:
         parent = app if self.on_app_thread else None
         # A finished QThread's number can be reused by a new thread.
         self.dispatcher = None if self.on_app_thread else core.QAbstractEventDispatcher.instance()
+        # Windows has no reactor descriptor: a waiter thread signals a
+        # socket pair instead, which QSocketNotifier watches (qudp._waiter).
+        self.waiter: _waiter.Waiter | None = None
+        self.pair: tuple[_socket.socket, _socket.socket] | None = None
+        watch = self.fd
+        if _waiter.wanted(self.fd):
+            import socket  # only here: `import qudp` stays cheap
+
+            self.pair = socket.socketpair()
+            for end in self.pair:
+                end.setblocking(False)
+            watch = self.pair[0].fileno()
+            self.waiter = _waiter.Waiter(self._signal, lambda: self.pair is not None)
         read = _enum(core.QSocketNotifier, "Type", "Read")
-        self.notifier = core.QSocketNotifier(self.fd, read, parent)
+        self.notifier = core.QSocketNotifier(watch, read, parent)
         # A slot without parameters: PySide6 then skips converting the
         # signal's arguments (a descriptor and an enum, ~15 µs per call).
         self.notifier.activated.connect(self.activated)
@@ -134,13 +148,29 @@ class _Host:
         )
 
     def activated(self) -> None:
+        if self.pair is not None:
+            try:
+                while self.pair[0].recv(512):
+                    pass
+            except OSError:
+                pass  # drained
         self.run()
+
+    def _signal(self) -> None:
+        # On the waiter thread: wake the notifier on the host's thread.
+        if self.pair is not None:
+            try:
+                self.pair[1].send(b"\0")
+            except BlockingIOError:
+                pass  # a wake-up is already pending
 
     def run(self) -> None:
         """Process everything that is ready, then wait for the descriptor or
         the next deadline. Re-entrant: a slot may open a modal dialog, whose
         nested loop calls this again."""
         self.runs += 1
+        if self.waiter is not None:
+            self.waiter.passing()
         next_in: float | None = 0.0
         try:
             for _i in range(_PASSES_PER_ACTIVATION):
@@ -178,6 +208,12 @@ class _Host:
                 obj.deleteLater()
             except RuntimeError:
                 pass  # already deleted with the application
+        if self.waiter is not None:
+            self.waiter.close()
+        if self.pair is not None:
+            pair, self.pair = self.pair, None
+            for end in pair:
+                end.close()
         _qudp._reactor_hosted(False)
 
 

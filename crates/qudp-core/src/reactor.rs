@@ -250,6 +250,29 @@ impl<T: Send + 'static, P: Send + 'static> Shared<T, P> {
         next.map(|d| d.saturating_duration_since(Instant::now()))
     }
 
+    /// For a host loop that cannot watch the poll descriptor (Windows has
+    /// none): block until the poll reports something, `wake`/`nudge` is
+    /// called or `timeout` passes, and leave what it reported for the next
+    /// pass. Returns whether anything was reported. Called on a waiter
+    /// thread; the owner's passes go on meanwhile (see `pass`).
+    pub fn wait_events(&self, timeout: Option<Duration>) -> io::Result<bool> {
+        let mut poll = lock(&self.poll);
+        let mut events = mio::Events::with_capacity(256);
+        match poll.poll(&mut events, timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(true),
+            Err(e) => return Err(e),
+        }
+        drop(poll);
+        let any = !events.is_empty();
+        let got = events
+            .iter()
+            .map(|e| e.token().0 as u64)
+            .filter(|t| *t != WAKER.0 as u64);
+        lock(&self.edges).extend(got);
+        Ok(any)
+    }
+
     /// One pass: wait up to `timeout` (None: until something happens), then
     /// dispatch. Returns how many callbacks ran.
     pub fn pass<D>(&self, d: &D, timeout: Option<Duration>) -> Result<usize, D::Error>
@@ -261,7 +284,21 @@ impl<T: Send + 'static, P: Send + 'static> Shared<T, P> {
             (a, b) => a.or(b),
         };
         let polled = d.detach(|| {
-            let mut poll = lock(&self.poll);
+            let mut poll = match self.poll.try_lock() {
+                Ok(p) => p,
+                Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+                // A waiter thread (`wait_events`, hosts without a pollable
+                // descriptor) is in the poll and hands its events over
+                // through `edges`: a pass that may not wait goes on without
+                // polling; one that may, wakes the waiter and takes over.
+                Err(std::sync::TryLockError::WouldBlock) if wait == Some(Duration::ZERO) => {
+                    return Ok(Vec::new());
+                }
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    let _ = self.waker.wake();
+                    lock(&self.poll)
+                }
+            };
             let mut events = mio::Events::with_capacity(256);
             poll.poll(&mut events, wait).map(|_| {
                 events

@@ -301,3 +301,40 @@ fn timers_calls_and_posted_work() {
     // Nothing scheduled: the next wait has no limit.
     assert_eq!(r.next_timeout(), None);
 }
+
+#[test]
+fn a_waiter_thread_hands_events_to_the_owners_pass() {
+    // How a host loop without a pollable descriptor (asyncio or Qt on
+    // Windows) learns that the reactor needs a pass.
+    let r = Shared::<String, String>::new().unwrap();
+    let d = Log::default();
+    let mut rx = bound("127.0.0.1", 0, 0);
+    let mut tx = bound("127.0.0.1", 0, 0);
+    let raw = rx.registration_wanted().unwrap();
+    let _h = r.register_socket(raw, "rx".into()).unwrap();
+    d.until(&r, "rx recheck");
+    let r2 = r.clone();
+    let waiter = std::thread::spawn(move || r2.wait_events(Some(Duration::from_secs(5))).unwrap());
+    std::thread::sleep(Duration::from_millis(50));
+    // A pass that may not wait goes on while the waiter holds the poll.
+    let t = Instant::now();
+    r.pass(&d, Some(Duration::ZERO)).unwrap();
+    assert!(t.elapsed() < Duration::from_millis(500));
+    let mut ev = Events::new();
+    tx.send_to(b"w", rx.local(), rx.local_port(), &mut ev);
+    assert!(waiter.join().unwrap(), "the waiter saw the arrival");
+    // The waiter polled the edge; the owner's next pass delivers it.
+    r.pass(&d, Some(Duration::ZERO)).unwrap();
+    assert_eq!(d.take(), ["rx edge"]);
+    assert_eq!(take(&mut rx).unwrap().0, b"w");
+    // A pass that may wait takes the poll over: it wakes the waiter (which
+    // may also have returned early with nothing: mio on Windows returns when
+    // a re-armed AFD poll replaces the old one; the waiter just waits again).
+    let r3 = r.clone();
+    let waiter = std::thread::spawn(move || r3.wait_events(Some(Duration::from_secs(10))).unwrap());
+    std::thread::sleep(Duration::from_millis(50));
+    let t = Instant::now();
+    r.pass(&d, Some(Duration::from_millis(100))).unwrap();
+    waiter.join().unwrap();
+    assert!(t.elapsed() < Duration::from_secs(5), "woken, not timed out");
+}

@@ -468,6 +468,7 @@ pub fn recv_batch<const N: usize>(
         let err = if r == 0 {
             0
         } else {
+            // SAFETY: reads this thread's last Winsock error; no arguments.
             unsafe { ws::WSAGetLastError() }
         };
         match err {
@@ -481,7 +482,7 @@ pub fn recv_batch<const N: usize>(
                 out.push(Meta {
                     len: len.min(cap),
                     src: sender_of(&from, msg.namelen),
-                    info: decode_info(cbytes, msg.dwFlags & ws::MSG_CTRUNC as u32 != 0),
+                    info: decode_info(cbytes, msg.dwFlags & ws::MSG_CTRUNC != 0),
                 });
                 n += 1;
             }
