@@ -18,7 +18,10 @@
  *   cbench blast PORT SECONDS SIZE [gso]  sendmmsg (or UDP GSO sendmsg, 64
  *                                     datagrams per call) at full speed;
  *                                     prints the count
- *   cbench send MODE PORT N SIZE      MODE sendto|sendmmsg: send N, print CPU
+ *   cbench send MODE PORT N SIZE      MODE sendto|sendmmsg|gso: send N, print CPU
+ *                                     (gso: sendto of 64 datagrams in one
+ *                                     buffer with UDP_SEGMENT, the kernel's
+ *                                     cheapest way to send many)
  *   cbench echo RCVBUF                echo server: prints "PORT <p>", echoes
  *                                     until a datagram "STOP" or 30 s idle
  *   cbench ping PORT COUNT WARMUP SIZE  round trips, prints latencies (ns)
@@ -313,6 +316,7 @@ static int cmd_blast(int argc, char **argv) {
 static int cmd_send(int argc, char **argv) {
     if (argc < 6) return 64;
     int use_mmsg = strcmp(argv[2], "sendmmsg") == 0;
+    int use_gso = strcmp(argv[2], "gso") == 0;
     struct sockaddr_in to = loopback(atoi(argv[3]));
     long n = atol(argv[4]);
     int size = atoi(argv[5]);
@@ -331,8 +335,19 @@ static int cmd_send(int argc, char **argv) {
     rusage_now(&u0, &s0);
     double c0 = now_cpu(), w0 = now_wall();
     long sent = 0;
+    static char gso_buf[VLEN * SLOT];
+    if (use_gso) {
+        int seg = size;
+        if (setsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof seg) < 0) die("UDP_SEGMENT");
+        for (int i = 0; i < VLEN; i++) fill_payload(gso_buf + i * size, size, i);
+    }
     while (sent < n) {
-        if (use_mmsg) {
+        if (use_gso) {
+            long want = n - sent < VLEN ? n - sent : VLEN;
+            ssize_t r = sendto(fd, gso_buf, (size_t)size * (size_t)want, 0, (struct sockaddr *)&to, sizeof to);
+            if (r < 0) die("sendto(gso)");
+            sent += r / size;
+        } else if (use_mmsg) {
             long want = n - sent < VLEN ? n - sent : VLEN;
             int r = sendmmsg(fd, msgs, (unsigned)want, 0);
             if (r < 0) die("sendmmsg");

@@ -698,7 +698,7 @@ class Runner:
         a = self.args
         names = []
         if self.cbin:
-            names += ["C sendmmsg", "C sendto"]
+            names += ["C sendmsg GSO", "C sendmmsg", "C sendto"]
         names += [n for n, why in self.avail["send"].items() if not why]
         n = a.n
         print(f"[send] N={n} x {DGRAM} B, {a.rounds} rounds", flush=True)
@@ -734,7 +734,7 @@ class Runner:
                         _, d0 = udp_socket_stats(port) or (0, 0)
                         self.load.sample()
                         if name.startswith("C "):
-                            mode = "sendmmsg" if "mmsg" in name else "sendto"
+                            mode = "gso" if "GSO" in name else "sendmmsg" if "mmsg" in name else "sendto"
                             r = run_json(
                                 [str(self.cbin), "send", mode, str(port), str(n), str(DGRAM)], 120
                             )

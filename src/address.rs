@@ -118,18 +118,24 @@ impl QHostAddress {
         Ok(is_text.then_some(ok))
     }
 
+    /// QHostAddress::clear(): make this the null address.
     fn clear(&mut self) {
         self.inner = HostAddr::default();
     }
 
+    /// QHostAddress::isNull(): no address set (Qt's Null, not 0.0.0.0).
     fn isNull(&self) -> bool {
         self.inner.is_null()
     }
 
+    /// QHostAddress::protocol(): IPv4Protocol, IPv6Protocol, AnyIPProtocol
+    /// for Any, UnknownNetworkLayerProtocol for the null address.
     fn protocol<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         enums::member(py, "NetworkLayerProtocol", self.inner.protocol())
     }
 
+    /// QHostAddress::toString(): dotted quad, RFC 5952 IPv6 text with
+    /// "%scope" when a scope id is set, "" for the null address.
     fn toString(&self) -> String {
         self.inner.to_qt_string()
     }
@@ -145,6 +151,8 @@ impl QHostAddress {
         PyBytes::new(py, &self.inner.v6_octets())
     }
 
+    /// QHostAddress::scopeId(): an IPv6 address's scope (interface name or
+    /// number), "" otherwise.
     fn scopeId(&self) -> String {
         match self.inner.ip {
             Ip::V6(_) => self.inner.scope.clone(),
@@ -161,27 +169,37 @@ impl QHostAddress {
         Ok(())
     }
 
+    /// QHostAddress::isLoopback(): 127.0.0.0/8, ::1, or a v4-mapped loopback.
     fn isLoopback(&self) -> bool {
         self.inner.is_loopback()
     }
+    /// QHostAddress::isMulticast(): 224.0.0.0/4 or ff00::/8.
     fn isMulticast(&self) -> bool {
         self.inner.is_multicast()
     }
+    /// QHostAddress::isBroadcast(): 255.255.255.255 only (Qt cannot know a
+    /// subnet's broadcast address).
     fn isBroadcast(&self) -> bool {
         self.inner.is_broadcast()
     }
+    /// QHostAddress::isLinkLocal(): 169.254.0.0/16 or fe80::/10.
     fn isLinkLocal(&self) -> bool {
         self.inner.is_link_local()
     }
+    /// QHostAddress::isSiteLocal(): the deprecated IPv6 fec0::/10.
     fn isSiteLocal(&self) -> bool {
         self.inner.is_site_local()
     }
+    /// QHostAddress::isUniqueLocalUnicast(): IPv6 fc00::/7.
     fn isUniqueLocalUnicast(&self) -> bool {
         self.inner.is_unique_local()
     }
+    /// QHostAddress::isPrivateUse(): RFC 1918 IPv4 ranges or IPv6 fc00::/7.
     fn isPrivateUse(&self) -> bool {
         self.inner.is_private_use()
     }
+    /// QHostAddress::isGlobal(): a global unicast address (private-use
+    /// addresses count as global, as in Qt).
     fn isGlobal(&self) -> bool {
         self.inner.is_global()
     }

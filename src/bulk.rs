@@ -265,6 +265,8 @@ impl QAbstractSocket {
         Ok(lock(&self.core).set_batch_size(n))
     }
 
+    /// Datagrams fetched per recvmmsg(2) call (setReadBatchSize; default 64).
+    /// Beyond Qt.
     fn readBatchSize(&self) -> usize {
         lock(&self.core).ring().slots
     }

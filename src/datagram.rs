@@ -8,6 +8,18 @@ use crate::address::{extract_addr, HostAddr, Ip, QHostAddress};
 use crate::batch::Meta;
 use crate::error::check_port;
 
+/// `QNetworkDatagram`: a payload with its sender, destination, hop limit
+/// and interface index. `receiveDatagram()` fills them in from the control
+/// messages the kernel sent with the datagram (IP_PKTINFO/IPV6_PKTINFO,
+/// IP_RECVTTL/IPV6_HOPLIMIT; WSARecvMsg on Windows); given to
+/// `writeDatagram()`, the destination is where it goes and the hop limit,
+/// interface and sender address travel as control messages (sendmsg).
+///
+///     d = QNetworkDatagram(b"ping", QHostAddress("127.0.0.1"), 7755)
+///     d.setHopLimit(4)
+///     sock.writeDatagram(d)
+///     reply = sock.receiveDatagram()
+///     print(reply.data(), reply.senderAddress(), reply.hopLimit())
 #[pyclass(name = "QNetworkDatagram", module = "qudp", subclass)]
 pub struct QNetworkDatagram {
     pub data: Py<PyBytes>,
@@ -122,15 +134,19 @@ impl QNetworkDatagram {
         Ok(d)
     }
 
+    /// QNetworkDatagram::data(): the payload, a QByteArray.
     fn data<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
         self.data.bind(py).clone()
     }
 
+    /// QNetworkDatagram::setData(): replace the payload (any bytes-like object).
     fn setData(&mut self, data: &Bound<'_, PyAny>) -> PyResult<()> {
         self.data = crate::payload::from_arg(data, "data")?.unbind();
         Ok(())
     }
 
+    /// QNetworkDatagram::senderAddress(): who sent a received datagram (the
+    /// source address of recvmsg), or the source address to send from.
     fn senderAddress(&self) -> QHostAddress {
         QHostAddress {
             inner: self.sender.clone(),
@@ -146,6 +162,9 @@ impl QNetworkDatagram {
         }
     }
 
+    /// QNetworkDatagram::setSender(): the source address (and port) to send
+    /// from: sent as IP_PKTINFO/IPV6_PKTINFO, so the kernel picks that local
+    /// address if it is one of this host's.
     #[pyo3(signature = (address, port=0))]
     fn setSender(
         &mut self,
@@ -157,6 +176,9 @@ impl QNetworkDatagram {
         Ok(())
     }
 
+    /// QNetworkDatagram::destinationAddress(): where a received datagram was
+    /// addressed (IP_PKTINFO/IPV6_PKTINFO: useful on sockets bound to Any or
+    /// joined to groups), or where writeDatagram() sends it.
     fn destinationAddress(&self) -> QHostAddress {
         QHostAddress {
             inner: self.dest.clone(),
@@ -172,6 +194,7 @@ impl QNetworkDatagram {
         }
     }
 
+    /// QNetworkDatagram::setDestination(): where writeDatagram() sends it.
     fn setDestination(
         &mut self,
         address: &Bound<'_, PyAny>,
@@ -182,6 +205,8 @@ impl QNetworkDatagram {
         Ok(())
     }
 
+    /// QNetworkDatagram::hopLimit(): the TTL / hop limit the datagram arrived
+    /// with (IP_RECVTTL/IPV6_HOPLIMIT), or to send with; -1 when unknown.
     fn hopLimit(&self) -> i32 {
         self.hop_limit
     }
@@ -193,6 +218,8 @@ impl QNetworkDatagram {
         Ok(())
     }
 
+    /// QNetworkDatagram::interfaceIndex(): the interface it arrived on, or to
+    /// send it from; 0 when unknown or unset.
     fn interfaceIndex(&self) -> u32 {
         self.ifindex
     }
@@ -215,6 +242,9 @@ impl QNetworkDatagram {
         !self.sender.is_null() || !self.dest.is_null()
     }
 
+    /// QNetworkDatagram::isNull(): the opposite of isValid(): no sender and
+    /// no destination address, as from receiveDatagram() when nothing was
+    /// pending.
     fn isNull(&self) -> bool {
         !self.isValid()
     }

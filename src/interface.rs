@@ -326,6 +326,7 @@ impl QNetworkAddressEntry {
         }
     }
 
+    /// QNetworkAddressEntry::setIp(): set the entry's address.
     fn setIp(&mut self, newIp: &Bound<'_, PyAny>) -> PyResult<()> {
         self.inner.ip = extract_addr(newIp, "newIp")?;
         Ok(())
@@ -368,6 +369,7 @@ impl QNetworkAddressEntry {
         }
     }
 
+    /// QNetworkAddressEntry::setBroadcast(): set the entry's broadcast address.
     fn setBroadcast(&mut self, newBroadcast: &Bound<'_, PyAny>) -> PyResult<()> {
         self.inner.broadcast = extract_addr(newBroadcast, "newBroadcast")?;
         Ok(())

@@ -410,6 +410,7 @@ impl QAbstractSocket {
         Ok(())
     }
 
+    /// The QObject parent given to the constructor (QObject::parent), or None.
     fn parent(&self, py: Python<'_>) -> Option<Py<PyAny>> {
         lock(&self.parent).as_ref().map(|p| p.clone_ref(py))
     }
@@ -739,44 +740,62 @@ impl QAbstractSocket {
         lock(&self.core).drops()
     }
 
+    /// QAbstractSocket::state(): UnconnectedState, BoundState after bind(),
+    /// ConnectedState after connectToHost(), HostLookupState/ConnectingState
+    /// while a name is looked up.
     fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let s = lock(&self.core).state();
         enums::member(py, "SocketState", s)
     }
 
+    /// QAbstractSocket::error(): the last error (a SocketError), kept until
+    /// the next one; UnknownSocketError on a new socket. Set from the OS error
+    /// of the failing system call (bind, sendto/sendmsg, recvmsg).
     fn error<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let e = lock(&self.core).error().code;
         enums::member(py, "SocketError", e as i64)
     }
 
+    /// QIODevice::errorString(): Qt's English text for the last error
+    /// ("The bound address is already in use", ...), "Unknown error" at first.
     fn errorString(&self) -> String {
         lock(&self.core).error().text.clone()
     }
 
+    /// QAbstractSocket::socketType(): UdpSocket for QUdpSocket.
     fn socketType<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         enums::member(py, "SocketType", self.socket_type)
     }
 
+    /// QAbstractSocket::localAddress(): the bound address (getsockname(2));
+    /// Any for a dual-stack socket bound to Any, a null address when unbound.
     fn localAddress(&self) -> QHostAddress {
         QHostAddress {
             inner: lock(&self.core).local().clone(),
         }
     }
 
+    /// QAbstractSocket::localPort(): the bound port (getsockname(2)), 0 when
+    /// unbound.
     fn localPort(&self) -> u16 {
         lock(&self.core).local_port()
     }
 
+    /// QAbstractSocket::peerAddress(): the address given to connectToHost()
+    /// once connected (connect(2) on UDP fixes the peer), else null.
     fn peerAddress(&self) -> QHostAddress {
         QHostAddress {
             inner: lock(&self.core).peer().clone(),
         }
     }
 
+    /// QAbstractSocket::peerPort(): the connected peer's port, else 0.
     fn peerPort(&self) -> u16 {
         lock(&self.core).peer_port()
     }
 
+    /// QAbstractSocket::peerName(): the host name given to connectToHost(),
+    /// empty when connected by address or not connected.
     fn peerName(&self) -> String {
         lock(&self.core).peer_name().to_owned()
     }
@@ -987,11 +1006,15 @@ impl QAbstractSocket {
         false
     }
 
+    /// QIODevice::openMode(): ReadWrite once connectToHost() or
+    /// setSocketDescriptor() opened the device, NotOpen after bind() alone
+    /// (as in Qt) and after close().
     fn openMode<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let m = lock(&self.core).open_mode() | lock(&self.io).mode_bits();
         enums::member(py, "OpenModeFlag", m)
     }
 
+    /// QIODevice::isOpen(): whether openMode() is not NotOpen.
     fn isOpen(&self) -> bool {
         lock(&self.core).open_mode() != 0
     }

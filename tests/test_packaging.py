@@ -36,3 +36,23 @@ def test_import_does_not_pull_in_asyncio_or_typing() -> None:
     code = "import qudp; print(qudp.aio.attach.__name__)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
     assert out.stdout.strip() == "attach", out.stderr
+
+
+def test_every_public_name_has_a_docstring() -> None:
+    """help() shows something for every public class, function and method."""
+    import inspect
+
+    import qudp
+
+    missing = []
+    for name in qudp.__all__:
+        obj = getattr(qudp, name)
+        if not (obj.__doc__ or "").strip():
+            missing.append(name)
+        if inspect.isclass(obj):
+            for attr, value in vars(obj).items():
+                if attr.startswith("_") or not callable(value):
+                    continue
+                if not (getattr(value, "__doc__", None) or "").strip():
+                    missing.append(f"{name}.{attr}")
+    assert missing == []

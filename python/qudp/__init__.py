@@ -117,6 +117,7 @@ def _timer_init(self: QTimer, parent: object | None = None) -> None:
 
 
 def _timer_parent(self: QTimer) -> object | None:
+    """QObject::parent(): the parent given to the constructor, or None."""
     return self.__dict__.get("_qudp_parent")
 
 

@@ -219,9 +219,11 @@ class QByteArray(bytes):
         return bytes(self)
 
     def size(self) -> int:
+        """Number of bytes (QByteArray::size)."""
         return len(self)
 
     def length(self) -> int:
+        """Number of bytes (QByteArray::length, same as size())."""
         return len(self)
 
     def count(self, *args: Any) -> int:
@@ -241,9 +243,11 @@ class QByteArray(bytes):
         return n
 
     def isEmpty(self) -> bool:
+        """True when there are no bytes; the null byte array is empty too."""
         return not self
 
     def isNull(self) -> bool:
+        """True only for ``QByteArray()`` (Qt's null byte array), not for ``QByteArray(b"")``."""
         return self is _NULL
 
     def at(self, i: SupportsIndex) -> str:
@@ -255,10 +259,12 @@ class QByteArray(bytes):
         return chr(_bytes_getitem(self, k))
 
     def left(self, n: SupportsIndex) -> QByteArray:
+        """The first ``n`` bytes (all of them if ``n`` is out of range), as Qt."""
         k = _index(n, "n")
         return self if k >= len(self) else _make(_bytes_getitem(self, slice(0, max(k, 0))))
 
     def right(self, n: SupportsIndex) -> QByteArray:
+        """The last ``n`` bytes (all of them if ``n`` is out of range), as Qt."""
         k = _index(n, "n")
         if k >= len(self):
             return self
@@ -283,12 +289,15 @@ class QByteArray(bytes):
         return _make(_bytes_getitem(self, slice(p, p + n)))
 
     def startsWith(self, bv: Buffer | str | SupportsIndex) -> bool:
+        """Whether the bytes start with ``prefix`` (bytes-like, str or one character)."""
         return self.startswith(_needle(bv, "bv"))
 
     def endsWith(self, bv: Buffer | str | SupportsIndex) -> bool:
+        """Whether the bytes end with ``suffix`` (bytes-like, str or one character)."""
         return self.endswith(_needle(bv, "bv"))
 
     def contains(self, bv: Buffer | str | SupportsIndex) -> bool:
+        """Whether ``sub`` (bytes-like, str or one character) occurs in the bytes."""
         return _needle(bv, "bv") in self
 
     def indexOf(self, bv: Buffer | str | SupportsIndex, from_: SupportsIndex = 0) -> int:
@@ -350,6 +359,8 @@ class QByteArray(bytes):
         return _make(binascii.unhexlify(digits))
 
     def toBase64(self, options: int = 0) -> QByteArray:
+        """Base64 text as a QByteArray; ``options`` are Qt's Base64Option
+        flags (URL alphabet, omit trailing ``=``)."""
         opt = _index(options, "options")
         out = binascii.b2a_base64(self, newline=False)
         if opt & Base64Option.Base64UrlEncoding:
@@ -393,31 +404,41 @@ class QByteArray(bytes):
         return self._integral(base, True, 32)
 
     def toUInt(self, base: SupportsIndex = 10) -> tuple[int, bool]:
+        """Parse as a 32-bit unsigned integer, Qt's rules (base 10, or 0 for
+        C-style prefixes): ``(value, ok)``; ``(0, False)`` if it does not fit."""
         return self._integral(base, False, 32)
 
     def toShort(self, base: SupportsIndex = 10) -> tuple[int, bool]:
+        """Parse as a 16-bit signed integer, Qt's rules: ``(value, ok)``."""
         return self._integral(base, True, 16)
 
     def toUShort(self, base: SupportsIndex = 10) -> tuple[int, bool]:
+        """Parse as a 16-bit unsigned integer, Qt's rules: ``(value, ok)``."""
         return self._integral(base, False, 16)
 
     def toLong(self, base: SupportsIndex = 10) -> tuple[int, bool]:
+        """Parse as a C long (the platform's width), Qt's rules: ``(value, ok)``."""
         return self._integral(base, True, _LONG_BITS)
 
     def toULong(self, base: SupportsIndex = 10) -> tuple[int, bool]:
+        """Parse as a C unsigned long, Qt's rules: ``(value, ok)``."""
         return self._integral(base, False, _LONG_BITS)
 
     def toLongLong(self, base: SupportsIndex = 10) -> tuple[int, bool]:
+        """Parse as a 64-bit signed integer, Qt's rules: ``(value, ok)``."""
         return self._integral(base, True, 64)
 
     def toULongLong(self, base: SupportsIndex = 10) -> tuple[int, bool]:
+        """Parse as a 64-bit unsigned integer, Qt's rules: ``(value, ok)``."""
         return self._integral(base, False, 64)
 
     def toDouble(self) -> tuple[float, bool]:
+        """Parse as a double, Qt's rules (surrounding whitespace allowed): ``(value, ok)``."""
         v = _parse_double(bytes(self))
         return (0.0, False) if v is None else (v, True)
 
     def toFloat(self) -> tuple[float, bool]:
+        """Parse as a float (single precision range), Qt's rules: ``(value, ok)``."""
         v = _parse_double(bytes(self))
         if v is None:
             return 0.0, False
@@ -433,15 +454,19 @@ class QByteArray(bytes):
         return self.decode()
 
     def toUpper(self) -> QByteArray:
+        """ASCII letters upper-cased (Qt leaves other bytes alone)."""
         return _make(self.upper())
 
     def toLower(self) -> QByteArray:
+        """ASCII letters lower-cased (Qt leaves other bytes alone)."""
         return _make(self.lower())
 
     def trimmed(self) -> QByteArray:
+        """Without leading and trailing ASCII whitespace."""
         return _make(self.strip(_WS))
 
     def simplified(self) -> QByteArray:
+        """Trimmed, with each inner run of ASCII whitespace replaced by one space."""
         return _make(b" ".join(bytes.split(self)))
 
     def split(self, sep: Any = None, maxsplit: SupportsIndex = -1) -> list[QByteArray]:  # type: ignore[override]
