@@ -15,11 +15,13 @@ use crate::error::check_port;
 /// `writeDatagram()`, the destination is where it goes and the hop limit,
 /// interface and sender address travel as control messages (sendmsg).
 ///
-///     d = QNetworkDatagram(b"ping", QHostAddress("127.0.0.1"), 7755)
-///     d.setHopLimit(4)
-///     sock.writeDatagram(d)
-///     reply = sock.receiveDatagram()
-///     print(reply.data(), reply.senderAddress(), reply.hopLimit())
+/// ```python
+/// d = QNetworkDatagram(b"ping", QHostAddress("127.0.0.1"), 7755)
+/// d.setHopLimit(4)
+/// sock.writeDatagram(d)
+/// reply = sock.receiveDatagram()
+/// print(reply.data(), reply.senderAddress(), reply.hopLimit())
+/// ```
 #[pyclass(name = "QNetworkDatagram", module = "qudp", subclass)]
 pub struct QNetworkDatagram {
     pub data: Py<PyBytes>,

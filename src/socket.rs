@@ -84,7 +84,17 @@ pub struct QAbstractSocket {
     /// Sender addresses handed out by readDatagram, reused once the caller
     /// has dropped them (reference count 1: only this cache holds them).
     /// Saves an allocation per datagram; callers never see a shared object.
-    senders: Mutex<[Option<Py<QHostAddress>>; 2]>,
+    senders: Mutex<Senders>,
+}
+
+/// What readDatagram hands out again and again for one peer: its address
+/// objects (see `sender_object`) and its port as a Python int (immutable,
+/// so sharing it is safe; a port above 256 would otherwise be a new
+/// allocation per datagram).
+#[derive(Default)]
+struct Senders {
+    addrs: [Option<Py<QHostAddress>>; 2],
+    port: Option<(u16, Py<PyAny>)>,
 }
 
 fn fire(py: Python<'_>, slot: &OnceLock<Py<Signal>>, args: &[Bound<'_, PyAny>]) -> PyResult<()> {
@@ -139,34 +149,56 @@ impl QAbstractSocket {
             socket_type,
             signals: Signals::default(),
             parent: Mutex::new(None),
-            senders: Mutex::new([None, None]),
+            senders: Mutex::new(Senders::default()),
         }
     }
 
     /// A QHostAddress object for a datagram's sender: a cached one nobody
     /// else holds any more, updated in place, or a new one.
     fn sender_object<'py>(&self, py: Python<'py>, addr: HostAddr) -> PyResult<Bound<'py, QHostAddress>> {
+        Ok(self.sender_and_port(py, addr, None)?.0)
+    }
+
+    /// The sender's address object and, when `port` is given, its port as
+    /// a Python int, both from the cache when possible (one lock).
+    fn sender_and_port<'py>(
+        &self,
+        py: Python<'py>,
+        addr: HostAddr,
+        port: Option<u16>,
+    ) -> PyResult<(Bound<'py, QHostAddress>, Option<Bound<'py, PyAny>>)> {
         let mut cache = lock(&self.senders);
-        for obj in cache.iter().flatten() {
+        let port = match port {
+            None => None,
+            Some(p) => Some(match &cache.port {
+                Some((q, obj)) if *q == p => obj.bind(py).clone(),
+                _ => {
+                    let obj = p.into_pyobject(py)?.into_any();
+                    cache.port = Some((p, obj.clone().unbind()));
+                    obj
+                }
+            }),
+        };
+        for obj in cache.addrs.iter().flatten() {
             let b = obj.bind(py);
             // SAFETY: b is a live object; reading its reference count.
             if unsafe { pyo3::ffi::Py_REFCNT(b.as_ptr()) } == 1 {
                 if let Ok(mut inner) = b.try_borrow_mut() {
                     inner.inner = addr;
                     drop(inner);
-                    return Ok(b.clone());
+                    return Ok((b.clone(), port));
                 }
             }
         }
         let fresh = Bound::new(py, QHostAddress { inner: addr })?;
         // Keep it for reuse; the older cached object (if any) is the user's now.
-        let i = if cache[0].is_none() || cache[1].is_some() {
+        let i = if cache.addrs[0].is_none() || cache.addrs[1].is_some() {
             0
         } else {
             1
         };
-        cache[i] = Some(fresh.clone().unbind());
-        Ok(fresh)
+        cache.addrs[i] = Some(fresh.clone().unbind());
+        Ok((fresh, port))
     }
 
     /// QIODevice::write's second signal, channelBytesWritten(0, n), which
@@ -616,15 +648,9 @@ impl QAbstractSocket {
         let Some((data, (addr, port))) = got else {
             return empty();
         };
-        let host = self.sender_object(py, addr)?;
-        PyTuple::new(
-            py,
-            [
-                data.into_any(),
-                host.into_any(),
-                port.into_pyobject(py)?.into_any(),
-            ],
-        )
+        let (host, port) = self.sender_and_port(py, addr, Some(port))?;
+        let port = port.expect("asked for the port");
+        PyTuple::new(py, [data.into_any(), host.into_any(), port])
     }
 
     /// Read one datagram with its metadata as a QNetworkDatagram: sender,

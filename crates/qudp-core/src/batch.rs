@@ -211,6 +211,14 @@ impl Ring {
         }
     }
 
+    /// Drop the head without copying its record out (records are plain
+    /// data; the next fill clears them). Panics if empty, like `pop`.
+    #[inline]
+    pub fn advance(&mut self) {
+        assert!(self.head < self.metas.len(), "advance on an empty ring");
+        self.head += 1;
+    }
+
     /// Take the head. Panics if empty; callers check `is_empty` first.
     pub fn pop(&mut self) -> Meta {
         let m = std::mem::take(&mut self.metas[self.head]);

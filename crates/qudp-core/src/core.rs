@@ -775,10 +775,11 @@ impl Core {
         }
         let bytes = self.ring.front_bytes();
         let n = max.map_or(bytes.len(), |m| m.min(bytes.len()));
-        let meta = self.ring.front().expect("ring not empty").clone();
-        let out = f(&bytes[..n], &meta);
-        self.ring.pop();
-        if let Some(d) = meta.info.drops {
+        let meta = self.ring.front().expect("ring not empty");
+        let drops = meta.info.drops;
+        let out = f(&bytes[..n], meta);
+        self.ring.advance();
+        if let Some(d) = drops {
             self.drops = Some(d);
         }
         self.after_read();
