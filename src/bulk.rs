@@ -227,23 +227,25 @@ impl QAbstractSocket {
         let me = slf.get();
         let to = extract_addr(host, "host")?;
         let port = crate::socket::port_arg(port, "port")?;
-        let items: Vec<Bound<'_, PyAny>> = datagrams
+        let iter = datagrams
             .try_iter()
-            .map_err(|_| PyTypeError::new_err("datagrams must be an iterable of bytes-like objects"))?
-            .collect::<PyResult<_>>()?;
-        let mut owned: Vec<Bound<'_, PyBytes>> = Vec::with_capacity(items.len());
-        for it in &items {
-            owned.push(crate::buffer::to_pybytes(it, "datagrams[i]")?);
+            .map_err(|_| PyTypeError::new_err("datagrams must be an iterable of bytes-like objects"))?;
+        let mut owned: Vec<Bound<'_, PyBytes>> = Vec::with_capacity(datagrams.len().unwrap_or(0));
+        for it in iter {
+            owned.push(crate::buffer::to_pybytes(&it?, "datagrams[i]")?);
         }
         let views: Vec<&[u8]> = owned.iter().map(|b| b.as_bytes()).collect();
         let mut ev = Events::new();
         let job = lock(&me.core).begin_send(&to, port, &mut ev);
+        // One bytesWritten per datagram, as Qt; not even queued when nothing
+        // can be listening (the signal object was never made).
+        let each = me.wants_bytes_written();
         let n = match job {
             Some((sock, dest, mut gso)) => {
                 // The GIL is released only for the system calls; the
                 // payloads are immutable bytes this call holds.
                 let r = py.detach(|| crate::sys::send_batch(&sock, &views, &dest, &mut gso));
-                lock(&me.core).end_send_many(&views, r, gso, &mut ev)
+                lock(&me.core).end_send_many(&views, r, gso, each, &mut ev)
             }
             None => -1,
         };

@@ -239,6 +239,11 @@ impl QAbstractSocket {
 
     /// QIODevice::write's second signal, channelBytesWritten(0, n), which
     /// Qt emits after bytesWritten for write()/putChar (not writeDatagram).
+    /// Whether a bytesWritten slot can exist (the signal object was made).
+    pub fn wants_bytes_written(&self) -> bool {
+        self.signals.bytes_written.get().is_some()
+    }
+
     pub fn emit_channel_bytes_written(&self, py: Python<'_>, n: i64) -> PyResult<()> {
         if self.signals.channel_bytes_written.get().is_none() {
             return Ok(());

@@ -844,7 +844,7 @@ impl Core {
         match self.begin_send(to, port, ev) {
             Some((sock, dest, mut gso)) => {
                 let r = crate::sys::send_batch(&sock, payloads, &dest, &mut gso);
-                self.end_send_many(payloads, r, gso, ev)
+                self.end_send_many(payloads, r, gso, true, ev)
             }
             None => -1,
         }
@@ -875,17 +875,21 @@ impl Core {
     }
 
     /// The second half of `send_many`: keep what the send learned about GSO,
-    /// then bytesWritten per datagram sent, or the error when none was.
+    /// then bytesWritten per datagram sent (`each`: false when no slot can
+    /// be listening), or the error when none was.
     pub fn end_send_many(
         &mut self,
         payloads: &[&[u8]],
         (sent, err): (usize, Option<io::Error>),
         gso: crate::sys::GsoState,
+        each: bool,
         ev: &mut Events,
     ) -> i64 {
         self.gso = gso;
-        for p in &payloads[..sent] {
-            ev.push(Event::BytesWritten(p.len() as i64));
+        if each {
+            for p in &payloads[..sent] {
+                ev.push(Event::BytesWritten(p.len() as i64));
+            }
         }
         if let Some(e) = err {
             // Recorded (error() and errorOccurred) also after a partial
