@@ -67,8 +67,12 @@ signals! {
     read_channel_finished => readChannelFinished, "readChannelFinished()", 0;
 }
 
-/// The shared socket class. `QUdpSocket` derives from it; Python code may
-/// subclass either.
+/// Qt's `QAbstractSocket`: the state machine, errors, options, signals and
+/// QIODevice side that `QUdpSocket` derives from (Python code may subclass
+/// either). `state()` goes Unconnected -> Bound (`bind()`) or HostLookup ->
+/// Connecting -> Connected (`connectToHost()`), and back with `close()` or
+/// `abort()`; every failure sets `error()` / `errorString()` to Qt's values
+/// and emits `errorOccurred`.
 #[pyclass(name = "QAbstractSocket", module = "qudp", subclass, frozen, weakref, dict)]
 pub struct QAbstractSocket {
     /// True once the Rust fields exist. The collector may traverse the
@@ -1112,7 +1116,39 @@ impl QAbstractSocket {
     }
 }
 
-/// `QUdpSocket`: a UDP `QAbstractSocket`.
+/// Qt's `QUdpSocket`: send and receive UDP datagrams.
+///
+/// Qt's usage: `bind()` to a port (and address) to receive; each time
+/// datagrams arrive, `readyRead` is emitted once, and the slot reads while
+/// `hasPendingDatagrams()` says more are there, with `readDatagram()` (the
+/// bytes, sender and port) or `receiveDatagram()` (a `QNetworkDatagram`
+/// with destination, hop limit and interface too). `writeDatagram()` sends
+/// to any host (binding an unbound socket first); after `connectToHost()`
+/// the socket is a `QIODevice` on one peer (`read()`, `write()`). Signals
+/// are delivered by a running `QEventLoop`, an asyncio loop (`qudp.aio`) or
+/// a running PySide6/PyQt application; without one, `waitForReadyRead()`
+/// blocks (GIL released). Under the hood: a non-blocking socket, epoll or
+/// kqueue (AFD on Windows), and `recvmmsg` batches into a prefetch ring.
+///
+/// ```python
+/// from qudp import QEventLoop, QHostAddress, QUdpSocket
+///
+/// sock = QUdpSocket()
+/// sock.bind(QHostAddress.LocalHost, 7755)
+///
+/// def read_pending():
+///     while sock.hasPendingDatagrams():
+///         data, host, port = sock.readDatagram(sock.pendingDatagramSize())
+///         print(f"{host.toString()}:{port} {data!r}")
+///
+/// sock.readyRead.connect(read_pending)
+/// sock.writeDatagram(b"hello", QHostAddress.LocalHost, 7755)
+/// QEventLoop().exec()  # until quit()
+/// ```
+///
+/// Beyond Qt: batch calls (`readPayloads`, `readDatagramsInto`,
+/// `writeDatagrams`), GSO/GRO, kernel timestamps, source-specific
+/// multicast, `BindFlag.LoadBalance` (SO_REUSEPORT).
 #[pyclass(name = "QUdpSocket", module = "qudp", extends = QAbstractSocket, subclass, frozen)]
 pub struct QUdpSocket;
 

@@ -18,6 +18,10 @@ use crate::sys;
 
 const WAKER: mio::Token = mio::Token(0);
 
+/// Longest single wait on Windows, where signals are checked between waits.
+#[cfg(windows)]
+const SIGNAL_SLICE: Duration = Duration::from_millis(100);
+
 /// What a pass calls: supplied by the layer above for each pass.
 pub trait Driver {
     /// A socket, timer or single-shot call, as the layer above holds it.
@@ -27,7 +31,8 @@ pub trait Driver {
     type Error;
     /// Run the blocking wait (the binding releases the GIL around it).
     fn detach<R: Send>(&self, wait: impl FnOnce() -> R + Send) -> R;
-    /// The wait was interrupted by a signal: Err ends the pass.
+    /// The wait was interrupted by a signal (on Windows: after every wait):
+    /// Err ends the pass.
     fn interrupted(&self) -> Result<(), Self::Error>;
     fn io_error(&self, e: io::Error) -> Self::Error;
     /// A copy of a target, taken so that no lock is held while it runs.
@@ -283,6 +288,11 @@ impl<T: Send + 'static, P: Send + 'static> Shared<T, P> {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
+        // Windows: a console Ctrl+C does not interrupt the wait for I/O
+        // completions the way a signal interrupts epoll_wait, so the wait is
+        // cut into slices and signals are looked at after each one.
+        #[cfg(windows)]
+        let wait = Some(wait.map_or(SIGNAL_SLICE, |w| w.min(SIGNAL_SLICE)));
         let polled = d.detach(|| {
             let mut poll = match self.poll.try_lock() {
                 Ok(p) => p,
@@ -309,6 +319,13 @@ impl<T: Send + 'static, P: Send + 'static> Shared<T, P> {
             })
         });
         let mut ready = std::mem::take(&mut *lock(&self.edges));
+        #[cfg(windows)]
+        if polled.is_ok() {
+            if let Err(err) = d.interrupted() {
+                lock(&self.edges).extend(ready.iter().copied().chain(polled.iter().flatten().copied()));
+                return Err(err);
+            }
+        }
         match polled {
             Ok(r) => ready.extend(r),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {
