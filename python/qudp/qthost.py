@@ -148,9 +148,10 @@ class _Host:
         )
 
     def activated(self) -> None:
-        if self.pair is not None:
+        pair = self.pair
+        if pair is not None:
             try:
-                while self.pair[0].recv(512):
+                while pair[0].recv(512):
                     pass
             except OSError:
                 pass  # drained
@@ -158,11 +159,14 @@ class _Host:
 
     def _signal(self) -> None:
         # On the waiter thread: wake the notifier on the host's thread.
-        if self.pair is not None:
+        pair = self.pair  # close() may clear it meanwhile
+        if pair is not None:
             try:
-                self.pair[1].send(b"\0")
+                pair[1].send(b"\0")
             except BlockingIOError:
                 pass  # a wake-up is already pending
+            except OSError:
+                pass  # closed meanwhile; the waiter stops at its next check
 
     def run(self) -> None:
         """Process everything that is ready, then wait for the descriptor or
