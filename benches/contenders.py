@@ -312,7 +312,32 @@ class PyUvloop(_AioBase):
 # -- receivers: PySide6 ----------------------------------------------------
 
 
-class PySide6ReadyRead:
+class _WarmSlots:
+    """For the readyRead contenders: ``warm()`` calls their slots a few
+    times with nothing pending, so that CPython specializes the slots'
+    bytecode as it would in a program whose slot runs for every batch (see
+    ``warm_up``)."""
+
+    target: int
+    stop: list[int]
+    n: int
+    last: Any
+
+    def slot(self) -> None:
+        raise NotImplementedError
+
+    def slot_window(self) -> None:
+        raise NotImplementedError
+
+    def warm(self) -> None:
+        self.target, self.stop = 1 << 62, []
+        for _ in range(WARM_CALLS):
+            self.slot()
+            self.slot_window()
+        self.n, self.target, self.last = 0, 0, b""
+
+
+class PySide6ReadyRead(_WarmSlots):
     """Qt's documented pattern on PySide6: readyRead -> while
     hasPendingDatagrams(): readDatagram(pendingDatagramSize()). One
     QEventLoop.exec() per measurement (PySide6 6.12 leaks a reference per
@@ -337,16 +362,6 @@ class PySide6ReadyRead:
     @property
     def port(self) -> int:
         return self.s.localPort()
-
-    def warm(self) -> None:
-        """Call the slots a few times with nothing pending, so that CPython
-        specializes their bytecode as it would in a program whose slot runs
-        for every batch (see ``warm_up``)."""
-        self.target, self.stop = 1 << 62, []
-        for _ in range(WARM_CALLS):
-            self.slot()
-            self.slot_window()
-        self.n, self.target, self.last = 0, 0, b""
 
     def slot(self) -> None:
         s = self.s
@@ -451,7 +466,7 @@ class _QudpBase:
         self.s.setDropCounting(True)
 
 
-class QudpReadyRead(_QudpBase):
+class QudpReadyRead(_WarmSlots, _QudpBase):
     """Qt's documented pattern on qudp: readyRead -> while
     hasPendingDatagrams(): readDatagram(pendingDatagramSize())."""
 
@@ -472,16 +487,6 @@ class QudpReadyRead(_QudpBase):
             self.s.readyRead.disconnect(self.connected)
         self.s.readyRead.connect(slot)
         self.connected = slot
-
-    def warm(self) -> None:
-        """Call the slots a few times with nothing pending, so that CPython
-        specializes their bytecode as it would in a program whose slot runs
-        for every batch (see ``warm_up``)."""
-        self.target, self.stop = 1 << 62, []
-        for _ in range(WARM_CALLS):
-            self.slot()
-            self.slot_window()
-        self.n, self.target, self.last = 0, 0, b""
 
     def slot(self) -> None:
         s = self.s

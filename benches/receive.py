@@ -734,7 +734,11 @@ class Runner:
                         _, d0 = udp_socket_stats(port) or (0, 0)
                         self.load.sample()
                         if name.startswith("C "):
-                            mode = "gso" if "GSO" in name else "sendmmsg" if "mmsg" in name else "sendto"
+                            mode = "sendto"
+                            if "GSO" in name:
+                                mode = "gso"
+                            elif "mmsg" in name:
+                                mode = "sendmmsg"
                             r = run_json(
                                 [str(self.cbin), "send", mode, str(port), str(n), str(DGRAM)], 120
                             )
