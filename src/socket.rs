@@ -23,6 +23,40 @@ const UDP_SOCKET: i64 = 1;
 
 pub use crate::warning::qt_warning;
 
+/// The docstrings of the per-datagram calls, written once: QAbstractSocket
+/// and QUdpSocket both carry these methods (see QUdpSocket's pymethods).
+macro_rules! datagram_doc {
+    (hasPendingDatagrams) => {
+        "True if at least one datagram is waiting to be read (in qudp's\n\
+         prefetch ring or in the kernel queue; the check may fetch a batch\n\
+         with recvmmsg). False with a warning on a socket that is not bound."
+    };
+    (pendingDatagramSize) => {
+        "Size of the first pending datagram (0 for an empty one), or -1 when\n\
+         none is pending."
+    };
+    (readDatagram) => {
+        "Read one datagram: `(data, sender, senderPort)`. At most `maxlen`\n\
+         bytes are returned; the rest of a longer datagram is discarded, as in\n\
+         Qt (`maxlen=0` discards the datagram). With nothing pending, returns\n\
+         `(b\"\", QHostAddress(), 0)` and sets TemporaryError."
+    };
+    (receiveDatagram) => {
+        "Read one datagram with its metadata as a QNetworkDatagram: sender,\n\
+         destination address (IP_PKTINFO / IPV6_PKTINFO) and port, hop limit\n\
+         (IP_RECVTTL / IPV6_RECVHOPLIMIT) and interface index. `maxSize` < 0\n\
+         reads it whole. With nothing pending, returns an invalid datagram."
+    };
+    (writeDatagram) => {
+        "Send one datagram: `writeDatagram(data, host, port)` or\n\
+         `writeDatagram(datagram)`. `data` is any bytes-like object. An\n\
+         unbound socket is first bound to Any (dual-stack) as in Qt. Returns\n\
+         the bytes sent (bytesWritten is emitted before returning), or -1 with\n\
+         error() set: DatagramTooLargeError past the protocol's limit (EMSGSIZE),\n\
+         NetworkError, TemporaryError when the send buffer is full."
+    };
+}
+
 macro_rules! signals {
     ($($field:ident => $getter:ident, $sig:literal, $n:literal;)*) => {
         #[derive(Default)]
@@ -274,7 +308,7 @@ impl QAbstractSocket {
                     }
                 }
                 Event::BytesWritten(n) => {
-                    if self.signals.bytes_written.get().is_some() {
+                    if self.wants_bytes_written() {
                         let n = n.into_pyobject(py)?.into_any();
                         fire(py, &self.signals.bytes_written, &[n])?;
                     }
@@ -553,12 +587,7 @@ impl QAbstractSocket {
         }
     }
 
-    /// Send one datagram: `writeDatagram(data, host, port)` or
-    /// `writeDatagram(datagram)`. `data` is any bytes-like object. An
-    /// unbound socket is first bound to Any (dual-stack) as in Qt. Returns
-    /// the bytes sent (bytesWritten is emitted before returning), or -1 with
-    /// error() set: DatagramTooLargeError past the protocol's limit (EMSGSIZE),
-    /// NetworkError, TemporaryError when the send buffer is full.
+    #[doc = datagram_doc!(writeDatagram)]
     #[pyo3(signature = (data, host=None, port=None, /))]
     fn writeDatagram(
         slf: &Bound<'_, Self>,
@@ -612,9 +641,7 @@ impl QAbstractSocket {
         Ok(sent)
     }
 
-    /// True if at least one datagram is waiting to be read (in qudp's
-    /// prefetch ring or in the kernel queue; the check may fetch a batch
-    /// with recvmmsg). False with a warning on a socket that is not bound.
+    #[doc = datagram_doc!(hasPendingDatagrams)]
     fn hasPendingDatagrams(&self, py: Python<'_>) -> PyResult<bool> {
         {
             let mut c = lock(&self.core);
@@ -633,8 +660,7 @@ impl QAbstractSocket {
         Ok(false)
     }
 
-    /// Size of the first pending datagram (0 for an empty one), or -1 when
-    /// none is pending.
+    #[doc = datagram_doc!(pendingDatagramSize)]
     fn pendingDatagramSize(&self, py: Python<'_>) -> PyResult<i64> {
         {
             let mut c = lock(&self.core);
@@ -657,10 +683,7 @@ impl QAbstractSocket {
         Ok(-1)
     }
 
-    /// Read one datagram: `(data, sender, senderPort)`. At most `maxlen`
-    /// bytes are returned; the rest of a longer datagram is discarded, as in
-    /// Qt (`maxlen=0` discards the datagram). With nothing pending, returns
-    /// `(b"", QHostAddress(), 0)` and sets TemporaryError.
+    #[doc = datagram_doc!(readDatagram)]
     #[pyo3(signature = (maxlen))]
     fn readDatagram<'py>(
         &self,
@@ -670,10 +693,7 @@ impl QAbstractSocket {
         self.read_datagram(py, maxlen)
     }
 
-    /// Read one datagram with its metadata as a QNetworkDatagram: sender,
-    /// destination address (IP_PKTINFO / IPV6_PKTINFO) and port, hop limit
-    /// (IP_RECVTTL / IPV6_RECVHOPLIMIT) and interface index. `maxSize` < 0
-    /// reads it whole. With nothing pending, returns an invalid datagram.
+    #[doc = datagram_doc!(receiveDatagram)]
     #[pyo3(signature = (maxSize=-1))]
     fn receiveDatagram(
         &self,
@@ -1168,23 +1188,17 @@ impl QUdpSocket {
     // check is then exact: Qt's readyRead loop went from 2,794 to 2,340
     // user-space instructions per datagram.
 
-    /// True if at least one datagram is waiting to be read (in qudp's
-    /// prefetch ring or in the kernel queue; the check may fetch a batch
-    /// with recvmmsg). False with a warning on a socket that is not bound.
+    #[doc = datagram_doc!(hasPendingDatagrams)]
     fn hasPendingDatagrams(slf: &Bound<'_, Self>) -> PyResult<bool> {
         slf.as_super().get().hasPendingDatagrams(slf.py())
     }
 
-    /// Size of the first pending datagram (0 for an empty one), or -1 when
-    /// none is pending.
+    #[doc = datagram_doc!(pendingDatagramSize)]
     fn pendingDatagramSize(slf: &Bound<'_, Self>) -> PyResult<i64> {
         slf.as_super().get().pendingDatagramSize(slf.py())
     }
 
-    /// Read one datagram: `(data, sender, senderPort)`. At most `maxlen`
-    /// bytes are returned; the rest of a longer datagram is discarded, as in
-    /// Qt (`maxlen=0` discards the datagram). With nothing pending, returns
-    /// `(b"", QHostAddress(), 0)` and sets TemporaryError.
+    #[doc = datagram_doc!(readDatagram)]
     #[pyo3(signature = (maxlen))]
     fn readDatagram<'py>(
         slf: &Bound<'py, Self>,
@@ -1193,10 +1207,7 @@ impl QUdpSocket {
         slf.as_super().get().read_datagram(slf.py(), maxlen)
     }
 
-    /// Read one datagram with its metadata as a QNetworkDatagram: sender,
-    /// destination address (IP_PKTINFO / IPV6_PKTINFO) and port, hop limit
-    /// (IP_RECVTTL / IPV6_RECVHOPLIMIT) and interface index. `maxSize` < 0
-    /// reads it whole. With nothing pending, returns an invalid datagram.
+    #[doc = datagram_doc!(receiveDatagram)]
     #[pyo3(signature = (maxSize=-1))]
     fn receiveDatagram(
         slf: &Bound<'_, Self>,
@@ -1205,12 +1216,7 @@ impl QUdpSocket {
         slf.as_super().get().receiveDatagram(slf.py(), maxSize)
     }
 
-    /// Send one datagram: `writeDatagram(data, host, port)` or
-    /// `writeDatagram(datagram)`. `data` is any bytes-like object. An
-    /// unbound socket is first bound to Any (dual-stack) as in Qt. Returns
-    /// the bytes sent (bytesWritten is emitted before returning), or -1 with
-    /// error() set: DatagramTooLargeError past the protocol's limit (EMSGSIZE),
-    /// NetworkError, TemporaryError when the send buffer is full.
+    #[doc = datagram_doc!(writeDatagram)]
     #[pyo3(signature = (data, host=None, port=None, /))]
     fn writeDatagram(
         slf: &Bound<'_, Self>,

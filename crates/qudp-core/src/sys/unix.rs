@@ -164,10 +164,7 @@ pub fn set_gro(sock: &Socket, on: bool) -> io::Result<()> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     return set_int(sock, libc::SOL_UDP, libc::UDP_GRO, on as libc::c_int);
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    {
-        let _ = (sock, on);
-        Err(io::Error::from(io::ErrorKind::Unsupported))
-    }
+    linux_only(sock, on)
 }
 
 /// Kernel receive timestamps (SO_TIMESTAMPNS) on or off; Linux only.
@@ -175,10 +172,7 @@ pub fn set_timestamps(sock: &Socket, on: bool) -> io::Result<()> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     return set_int(sock, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, on as libc::c_int);
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    {
-        let _ = (sock, on);
-        Err(io::Error::from(io::ErrorKind::Unsupported))
-    }
+    linux_only(sock, on)
 }
 
 /// The kernel's receive-queue drop counter (SO_RXQ_OVFL); Linux only.
@@ -186,10 +180,13 @@ pub fn set_drop_counter(sock: &Socket, on: bool) -> io::Result<()> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     return set_int(sock, libc::SOL_SOCKET, libc::SO_RXQ_OVFL, on as libc::c_int);
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    {
-        let _ = (sock, on);
-        Err(io::Error::from(io::ErrorKind::Unsupported))
-    }
+    linux_only(sock, on)
+}
+
+/// The answer of a Linux-only option elsewhere.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn linux_only(_sock: &Socket, _on: bool) -> io::Result<()> {
+    Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 
 /// Qt's BindMode → socket options on Unix (QAbstractSocketPrivate::bind):
