@@ -15,9 +15,12 @@
  *       "window <sec>"   : receive for <sec> seconds (saturated mode), print
  *                          JSON; then "drain" receives what is left;
  *       "exit".
- *   cbench blast PORT SECONDS SIZE [gso]  sendmmsg (or UDP GSO sendmsg, 64
- *                                     datagrams per call) at full speed;
- *                                     prints the count
+ *   cbench blast PORT SECONDS SIZE [gso|mmsg] [RATE]
+ *                                     sendmmsg (or UDP GSO sendmsg, 64
+ *                                     datagrams per call) at full speed, or
+ *                                     paced at RATE datagrams/s (each call
+ *                                     waits for its scheduled time); prints
+ *                                     the count and the rate achieved
  *   cbench send MODE PORT N SIZE      MODE sendto|sendmmsg|gso: send N, print CPU
  *                                     (gso: sendto of 64 datagrams in one
  *                                     buffer with UDP_SEGMENT, the kernel's
@@ -251,6 +254,21 @@ static void fill_payload(char *p, int size, long seq) {
     if (size >= 8) memcpy(p, &seq, sizeof seq);
 }
 
+/* Wait until `due` (wall clock): sleep while more than 0.2 ms ahead, then
+ * spin, so that a paced sender keeps its schedule to a few microseconds.
+ * Returns 1 when `end` comes first. */
+static int pace(double due, double end) {
+    for (;;) {
+        double now = now_wall();
+        if (now >= end) return 1;
+        if (now >= due) return 0;
+        if (due - now > 2e-4) {
+            struct timespec ts = {0, (long)((due - now - 1e-4) * 1e9)};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
 static int cmd_blast(int argc, char **argv) {
     if (argc < 5) return 64;
     struct sockaddr_in to = loopback(atoi(argv[2]));
@@ -273,6 +291,7 @@ static int cmd_blast(int argc, char **argv) {
 #define UDP_SEGMENT 103
 #endif
     int gso = argc > 5 && strcmp(argv[5], "gso") == 0;
+    double rate = argc > 6 ? atof(argv[6]) : 0.0; /* datagrams per second; 0: flat out */
     int seg = size;
     if (gso && setsockopt(fd, IPPROTO_UDP, UDP_SEGMENT, &seg, sizeof seg) < 0) {
         perror("UDP_SEGMENT (falling back to sendmmsg)");
@@ -284,7 +303,9 @@ static int cmd_blast(int argc, char **argv) {
          * once per call instead of once per datagram. */
         static char gso_buf[VLEN * SLOT];
         for (int i = 0; i < VLEN; i++) fill_payload(gso_buf + i * size, size, i);
+        double t0 = now_wall();
         for (long calls = 0; calls < 100000000L && now_wall() < end; calls++) {
+            if (rate > 0 && pace(t0 + (double)sent / rate, end)) break;
             ssize_t r = sendto(fd, gso_buf, (size_t)size * VLEN, 0, (struct sockaddr *)&to, sizeof to);
             if (r < 0) {
                 if (errno == EINTR) continue;
@@ -293,12 +314,15 @@ static int cmd_blast(int argc, char **argv) {
             }
             sent += r / size;
         }
-        printf("{\"sent\": %ld, \"errors\": %ld, \"gso\": 1}\n", sent, errors);
+        printf("{\"sent\": %ld, \"errors\": %ld, \"gso\": 1, \"rate\": %.1f}\n", sent, errors,
+               sent / (now_wall() - t0));
         close(fd);
         return 0;
     }
     /* Bounded in time (and by a hard cap on calls). */
+    double t0 = now_wall();
     for (long calls = 0; calls < 100000000L && now_wall() < end; calls++) {
+        if (rate > 0 && pace(t0 + (double)sent / rate, end)) break;
         int r = sendmmsg(fd, msgs, VLEN, 0);
         if (r < 0) {
             if (errno == EINTR) continue;
@@ -308,7 +332,8 @@ static int cmd_blast(int argc, char **argv) {
         }
         sent += r;
     }
-    printf("{\"sent\": %ld, \"errors\": %ld, \"gso\": 0}\n", sent, errors);
+    printf("{\"sent\": %ld, \"errors\": %ld, \"gso\": 0, \"rate\": %.1f}\n", sent, errors,
+           sent / (now_wall() - t0));
     close(fd);
     return 0;
 }

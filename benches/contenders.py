@@ -125,14 +125,15 @@ def py_socket(rcvbuf: int) -> socket.socket:
 
 
 def drain_fd(fd: int) -> int:
-    """Read what is queued on ``fd`` without blocking; the count."""
+    """Read what is queued on ``fd`` without blocking; the count. The
+    duplicate shares the file's flags, so it must not make the owner's
+    socket non-blocking: MSG_DONTWAIT per call instead."""
     s = socket.socket(fileno=os.dup(fd))
-    s.setblocking(False)
     n = 0
     try:
         for _ in range(100_000_000):
             try:
-                s.recv(65536)
+                s.recv(65536, socket.MSG_DONTWAIT)
             except BlockingIOError:
                 break
             n += 1

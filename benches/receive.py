@@ -13,6 +13,8 @@ used when present. Modes (all by default; pick with --modes):
              (valgrind --tool=callgrind, two runs: N and N/10 datagrams).
   saturated  a C sender floods the receiver for a fixed time: datagrams/s
              received, kernel drops counted.
+  paced      a C sender paced at a fixed rate; the highest rate each receiver
+             takes with under 1 % loss (4 MiB buffer), found by bisection.
   send       the sender's CPU time to send N datagrams.
   pingpong   64-byte round trips against a C echo server: p50 / p99.
 
@@ -66,6 +68,15 @@ C_RECVFROM = "C recvfrom loop"
 C_QUDPCFG = "C recvmmsg, qudp's options"
 C_BIGSLOTS = "C recvmmsg, qudp's options, 64 KiB slots"
 DGRAM = 64
+# The paced mode: the receivers the performance issue compares, the
+# receive buffer and loss limit of its independent measurement, the rates.
+PACED = (
+    C_MMSG, REF, "python recvfrom_into loop", QT_PATTERN, "qudp readPayloads batch",
+    "uvloop DatagramProtocol", "PySide6 readyRead+readDatagram",
+)  # fmt: skip
+PACED_RCVBUF = 4 << 20
+PACED_LOSS_PCT = 1.0
+PACED_LO, PACED_HI = 200_000, 2_000_000
 
 
 # -- environment -------------------------------------------------------------
@@ -281,11 +292,22 @@ class Worker:
         line, _, self.buf = self.buf.partition(b"\n")
         return line.decode()
 
-    def ask(self, cmd: str, timeout: float) -> dict[str, Any]:
+    def send(self, cmd: str) -> None:
         assert self.proc.stdin is not None
         self.proc.stdin.write((cmd + "\n").encode())
         self.proc.stdin.flush()
+
+    def ask(self, cmd: str, timeout: float) -> dict[str, Any]:
+        self.send(cmd)
         return json.loads(self.readline(timeout))
+
+    def answered(self, wait: float) -> bool:
+        """Whether an answer line is (or within `wait` s becomes) readable."""
+        assert self.proc.stdout is not None
+        if b"\n" in self.buf:
+            return True
+        r, _, _ = select.select([self.proc.stdout.fileno()], [], [], wait)
+        return bool(r)
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -692,6 +714,152 @@ class Runner:
         r["problems"] = problems
         return r
 
+    # mode: paced ---------------------------------------------------------------
+
+    def mode_paced(self) -> None:
+        """The highest rate each receiver takes with under PACED_LOSS_PCT loss:
+        a C sender paced at a fixed rate (UDP GSO, 64 datagrams per call, each
+        call at its scheduled time), the rate found by bisection."""
+        if not self.cbin:
+            self.notes.append("paced mode needs the C sender (gcc): skipped")
+            return
+        a = self.args
+        names = [n for n in self.receivers() if n in PACED]
+        rcvbuf = PACED_RCVBUF
+        print(
+            f"[paced] {a.paced_window} s per rate, {a.paced_steps} bisection steps in "
+            f"[{PACED_LO:,}, {PACED_HI:,}]/s, {a.paced_rounds} rounds, loss < {PACED_LOSS_PCT} %",
+            flush=True,
+        )
+        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        errors: dict[str, str] = {}
+        for rnd in range(a.paced_rounds):
+            order = names[rnd % len(names) :] + names[: rnd % len(names)]
+            for name in order:
+                if name in errors:
+                    continue
+                try:
+                    r = self.one_paced(name, rcvbuf, rnd)
+                except (WorkerError, OSError, subprocess.SubprocessError, ValueError) as e:
+                    errors[name] = str(e)
+                    continue
+                rows[name].append(r)
+                flag = "" if r["valid"] else "  INVALID: " + "; ".join(r["problems"])
+                limited = " (sender-limited)" if r["sender_limited"] else ""
+                print(f"  r{rnd} {name:34s} {r['rate']:10,.0f} dgram/s{limited}{flag}", flush=True)
+        self.results["paced"] = {
+            "window_s": a.paced_window,
+            "steps": a.paced_steps,
+            "loss_pct": PACED_LOSS_PCT,
+            "range": [PACED_LO, PACED_HI],
+            "pinned": self.cpu_a is not None,
+            "rcvbuf": rcvbuf,
+            "rows": rows,
+            "errors": errors,
+        }
+
+    def one_paced(self, name: str, rcvbuf: int, rnd: int) -> dict[str, Any]:
+        """Bisect one receiver's highest rate with loss under the limit (a
+        failing rate gets a second try); one
+        receiver process for all steps (its socket's drop counter is read
+        before and after each step)."""
+        a = self.args
+        w = Worker(
+            self.recv_cmd(name, rcvbuf), self.logdir, "paced-" + self.tag(name), self.worker_env()
+        )
+        pin(w.proc.pid, self.cpu_b)
+        lo, hi = 0.0, float(PACED_HI)
+        rate = float(PACED_LO)
+        best: dict[str, Any] | None = None
+        steps: list[dict[str, Any]] = []
+        problems: list[str] = []
+        try:
+            for _ in range(a.paced_steps):
+                # A rate that loses is tried once more: a single stall of the
+                # (virtual) CPU longer than the buffer's few milliseconds
+                # loses as much as a receiver that is too slow.
+                for _try in range(2):
+                    st = self.paced_step(w, rate)
+                    steps.append(st)
+                    if st["problem"] or st["loss_pct"] < PACED_LOSS_PCT:
+                        break
+                if st["problem"]:
+                    problems.append(st["problem"])
+                    break
+                ok = st["loss_pct"] < PACED_LOSS_PCT
+                if ok and (best is None or st["achieved"] > best["achieved"]):
+                    best = st
+                lo, hi = (rate, hi) if ok else (lo, rate)
+                rate = (lo + hi) / 2 if best is not None else rate / 2
+                if best is None and rate < PACED_LO / 8:
+                    break
+        finally:
+            w.close()
+        rate = best["achieved"] if best else 0.0
+        return {
+            "round": rnd,
+            "rate": rate,
+            "loss_pct": best["loss_pct"] if best else NAN,
+            "cpu_per_M": best["cpu_per_M"] if best else NAN,
+            # The sender fell behind its schedule at the best step: the
+            # receiver took everything offered, so its own limit is higher.
+            "sender_limited": bool(best and best["achieved"] < 0.95 * best["asked"]),
+            "steps": steps,
+            "valid": not problems and best is not None,
+            "problems": problems or ([] if best else [f"loss at every rate down to {rate:,.0f}/s"]),
+        }
+
+    def paced_step(self, w: Worker, rate: float) -> dict[str, Any]:
+        """One rate: the receiver reads for the whole time the sender sends;
+        loss = the kernel's drops during the step / datagrams sent."""
+        a = self.args
+        _, d0 = settle(w.port)
+        # The receiver's window outlasts the sender; a blocking receiver that
+        # is still waiting when its window ends is woken by one datagram.
+        w.send(f"window {a.paced_window + 0.3}")
+        time.sleep(0.1)
+        self.load.sample()
+        sender = subprocess.Popen(
+            [str(self.cbin), "blast", str(w.port), str(a.paced_window), str(DGRAM), "gso",
+             str(rate)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        pin(sender.pid, self.cpu_a)
+        out, _ = sender.communicate(timeout=a.paced_window + 30)
+        blast = json.loads(out.strip().splitlines()[-1])
+        wakes = 0
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tx:
+            deadline = time.monotonic() + 60
+            while not w.answered(0.4 if wakes == 0 else 0.05):
+                if time.monotonic() > deadline:
+                    raise WorkerError("no answer to window")
+                tx.sendto(b"w" * DGRAM, ("127.0.0.1", w.port))
+                wakes += 1
+        r = json.loads(w.readline(1.0))
+        _, d1 = settle(w.port)
+        drained = w.ask("drain", 120)["drained"]
+        sent = blast["sent"] + wakes
+        drops = d1 - d0
+        problem = ""
+        if r["received"] + drained + drops != sent:
+            problem = (
+                f"at {rate:,.0f}/s: received {r['received']} + drained {drained} + "
+                f"drops {drops} != sent {sent}"
+            )
+        return {
+            "asked": rate,
+            "achieved": blast["rate"],
+            "sent": sent,
+            "received": r["received"],
+            "drained": drained,
+            "drops": drops,
+            "loss_pct": 100.0 * drops / sent if sent else NAN,
+            "cpu_per_M": r["cpu"] / r["received"] * 1e6 if r["received"] else NAN,
+            "busy": r["cpu"] / r["wall"] if r["wall"] else NAN,
+            "problem": problem,
+        }
+
     # mode: send ----------------------------------------------------------------
 
     def mode_send(self) -> None:
@@ -889,7 +1057,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="fewer datagrams and rounds")
     p.add_argument("--out", default=str(REPO / "bench-results"), help="directory for results")
-    p.add_argument("--modes", default="prequeue,callgrind,saturated,send,pingpong")
+    p.add_argument("--modes", default="prequeue,callgrind,saturated,paced,send,pingpong")
     p.add_argument("--only", action="append", help="contenders whose name contains this")
     p.add_argument("-n", type=int, help="datagrams per pre-queued round (default 50,000)")
     p.add_argument("--rounds", type=int, help="rounds per contender (default 5)")
@@ -909,6 +1077,9 @@ def main(argv: list[str] | None = None) -> int:
     args.rounds = args.rounds or (3 if args.quick else 5)
     args.sat_rounds = 2 if args.quick else 3
     args.window = 1.0 if args.quick else 2.0
+    args.paced_rounds = 1 if args.quick else 3
+    args.paced_window = 0.5 if args.quick else 1.0
+    args.paced_steps = 6 if args.quick else 7
     args.cg_n = 5_000 if args.quick else 20_000
     args.pings = 1_000 if args.quick else 5_000
     args.ping_warmup = 200

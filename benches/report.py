@@ -16,6 +16,7 @@ PLAIN = ", plain bytes"  # suffix of the contenders whose payloads are plain byt
 PY_SEND = "python sendto"
 QUDP_SEND = "qudp writeDatagram"
 PY_PING = "python blocking socket"
+PACED_PEER = "python recvfrom_into loop"  # the overload target's peer
 NAN = float("nan")
 
 Rows = dict[str, list[dict[str, Any]]]
@@ -89,6 +90,8 @@ class Report:
             self.targets()
         if "saturated" in self.res:
             self.saturated()
+        if "paced" in self.res:
+            self.paced()
         if "send" in self.res:
             self.send()
         if "pingpong" in self.res:
@@ -235,6 +238,20 @@ class Report:
         else:
             why = "; ".join(v for n, v in self.skipped["recv"].items() if "batch" in n)
             self.add(f"| batch receive: CPU ≤ 1.05 × C recvmmsg | — | not measured {why} |")
+        sat = self.res.get("saturated")
+        if sat and sat["rows"].get(QT_PATTERN) and sat["rows"].get(PACED_PEER):
+            x = paired_ratio(sat["rows"], QT_PATTERN, PACED_PEER, "rate")
+            self.add(
+                f"| overload: readyRead pattern under a flood receives ≥ python recvfrom_into "
+                f"| {fmt(x)} × | {verdict(1 / x, 1.0)} |"
+            )
+        pc = self.res.get("paced")
+        if pc and pc["rows"].get(QT_PATTERN) and pc["rows"].get(PACED_PEER):
+            x = paired_ratio(pc["rows"], QT_PATTERN, PACED_PEER, "rate")
+            self.add(
+                f"| overload: readyRead pattern's highest paced rate with < {pc['loss_pct']:g} % "
+                f"loss ≥ python recvfrom_into's | {fmt(x)} × | {verdict(1 / x, 1.0)} |"
+            )
         sd = self.res.get("send")
         if sd:
             x = paired_ratio(sd["rows"], QUDP_SEND, PY_SEND, "cpu_per_M")
@@ -294,6 +311,45 @@ class Report:
             )
         for name, why in sat["errors"].items():
             self.add(f"| {name} | — | — | — | — | — | error: {why[:80]} |")
+        self.add("")
+
+    def paced(self) -> None:
+        pc = self.res["paced"]
+        rows: Rows = pc["rows"]
+        lo, hi = pc["range"]
+        self.add(
+            f"## Highest paced rate with < {pc['loss_pct']:g} % loss (C sender paced with UDP "
+            f"GSO, 64 datagrams per call; SO_RCVBUF {pc['rcvbuf'] >> 20} MiB; "
+            f"{pc['window_s']} s per rate, {pc['steps']} bisection steps in "
+            f"[{lo:,}, {hi:,}]/s; median of {len(next(iter(rows.values()), []))} rounds)",
+            "",
+            ("Sender and receiver pinned to different CPUs. " if pc["pinned"] else "")
+            + "A rate passes if one of two tries loses less than the limit (one stall of a "
+            "virtual CPU longer than the buffer's few milliseconds loses as much as a slow "
+            "receiver). The rate is the one the sender achieved at the best step that passed; "
+            "*sender-limited* means the receiver kept up with everything the sender could "
+            "offer. CPU: the receiver's CPU per datagram at that step.",
+            "",
+            "| contender | datagrams/s | × py recvfrom_into | loss | CPU s/1M | check |",
+            "|---|---:|---:|---:|---:|---|",
+        )
+        for name, rs in rows.items():
+            if not rs:
+                continue
+            ratio = paired_ratio(rows, name, PACED_PEER, "rate")
+            limited = " (sender-limited)" if any(r["sender_limited"] for r in rs) else ""
+            self.add(
+                f"| {name} | {fmt(med(rs, 'rate'), ',.0f')}{limited} | {fmt(ratio)} "
+                f"| {fmt(med(rs, 'loss_pct'), '.2f')} % | {fmt(med(rs, 'cpu_per_M'), '.3f')} "
+                f"| {status(rs)} |"
+            )
+        for name, why in pc["errors"].items():
+            self.add(f"| {name} | — | — | — | — | error: {why[:80]} |")
+        self.summary["paced"] = {
+            n: {"rate": med(rs, "rate"), "x_peer": paired_ratio(rows, n, PACED_PEER, "rate")}
+            for n, rs in rows.items()
+            if rs
+        }
         self.add("")
 
     def send(self) -> None:

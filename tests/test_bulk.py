@@ -87,7 +87,9 @@ def test_read_datagrams_into_packs_payloads(code: str) -> None:
         rx.readDatagramsInto(buf, bytearray(8))
 
 
-@pytest.mark.parametrize("sizes", [[1200] * 40, [64] * 100 + [10], [5, 900, 5, 5, 5, 70]])
+@pytest.mark.parametrize(
+    "sizes", [[1200] * 40, [64] * 100 + [10], [512] * 70 + [100], [5, 900, 5, 5, 5, 70]]
+)
 def test_write_datagrams_gso_and_mmsg_keep_boundaries(sizes: list[int]) -> None:
     rx = bound("127.0.0.1")
     rx.setSocketOption(QAbstractSocket.ReceiveBufferSizeSocketOption, 4 << 20)

@@ -743,9 +743,42 @@ pub fn send_batch(
     }
 }
 
+/// Segments up to this size are copied into one buffer before a GSO send:
+/// the kernel's copy walks one iovec per segment, which for small
+/// datagrams costs more than the copy (64 B: ~5 % of the send's CPU).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const GSO_COPY_MAX_SEG: usize = 512;
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+thread_local! {
+    static GSO_BUF: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn send_gso(sock: &Socket, segs: &[&[u8]], seg: usize, dest: &SockAddr) -> io::Result<usize> {
-    let mut iovs: Vec<libc::iovec> = segs
+    if seg <= GSO_COPY_MAX_SEG {
+        let sent = GSO_BUF.try_with(|b| {
+            let Ok(mut buf) = b.try_borrow_mut() else {
+                return None;
+            };
+            buf.clear();
+            for p in segs {
+                buf.extend_from_slice(p);
+            }
+            Some(send_gso_iovs(sock, &[&buf[..]], seg, dest))
+        });
+        if let Ok(Some(r)) = sent {
+            return r;
+        }
+    }
+    send_gso_iovs(sock, segs, seg, dest)
+}
+
+/// One GSO sendmsg of `parts`, which the kernel concatenates and cuts into
+/// `seg`-byte datagrams.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_gso_iovs(sock: &Socket, parts: &[&[u8]], seg: usize, dest: &SockAddr) -> io::Result<usize> {
+    let mut iovs: Vec<libc::iovec> = parts
         .iter()
         .map(|p| libc::iovec {
             iov_base: p.as_ptr() as *mut libc::c_void,
