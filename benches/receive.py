@@ -1072,12 +1072,13 @@ def main(argv: list[str] | None = None) -> int:
         help="ping-pong: client on the echo server's CPU, on the other CPU, or unpinned",
     )
     p.add_argument("--no-netns", action="store_true", help="stay on the host's loopback")
+    p.add_argument("--paced-rounds", type=int, help="paced mode: rounds (default 3, --quick 1)")
     args = p.parse_args(argv)
     args.n = args.n or (10_000 if args.quick else 50_000)
     args.rounds = args.rounds or (3 if args.quick else 5)
     args.sat_rounds = 2 if args.quick else 3
     args.window = 1.0 if args.quick else 2.0
-    args.paced_rounds = 1 if args.quick else 3
+    args.paced_rounds = args.paced_rounds or (1 if args.quick else 3)
     args.paced_window = 0.5 if args.quick else 1.0
     args.paced_steps = 6 if args.quick else 7
     args.cg_n = 5_000 if args.quick else 20_000
