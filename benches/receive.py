@@ -51,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -620,6 +621,33 @@ class Runner:
                 )
         self.results["callgrind"] = out
 
+    def rotate(
+        self,
+        names: list[str],
+        rounds: int,
+        one: Callable[[str, int], dict[str, Any]],
+        show: Callable[[dict[str, Any]], str],
+    ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, str]]:
+        """Run one(name, round) for every contender in every round, in an
+        order rotated per round; a contender that fails once is dropped with
+        the reason. Returns the rows per contender and the errors."""
+        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+        errors: dict[str, str] = {}
+        for rnd in range(rounds):
+            order = names[rnd % len(names) :] + names[: rnd % len(names)]
+            for name in order:
+                if name in errors:
+                    continue
+                try:
+                    r = one(name, rnd)
+                except (WorkerError, OSError, subprocess.SubprocessError, ValueError) as e:
+                    errors[name] = str(e)
+                    continue
+                rows[name].append(r)
+                flag = "" if r["valid"] else "  INVALID: " + "; ".join(r["problems"])
+                print(f"  r{rnd} {name:34s} {show(r)}{flag}", flush=True)
+        return rows, errors
+
     # mode: saturated -----------------------------------------------------------
 
     def mode_saturated(self) -> None:
@@ -630,24 +658,12 @@ class Runner:
         names = self.receivers()
         rcvbuf = 8 << 20
         print(f"[saturated] {a.window} s windows, {a.sat_rounds} rounds, C GSO sender", flush=True)
-        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
-        errors: dict[str, str] = {}
-        for rnd in range(a.sat_rounds):
-            order = names[rnd % len(names) :] + names[: rnd % len(names)]
-            for name in order:
-                if name in errors:
-                    continue
-                try:
-                    rows[name].append(self.one_saturated(name, rcvbuf, rnd))
-                    r = rows[name][-1]
-                    flag = "" if r["valid"] else "  INVALID: " + "; ".join(r["problems"])
-                    print(
-                        f"  r{rnd} {name:34s} {r['rate']:10.0f} dgram/s, "
-                        f"drops {r['drop_pct']:5.1f}%{flag}",
-                        flush=True,
-                    )
-                except (WorkerError, OSError, subprocess.SubprocessError, ValueError) as e:
-                    errors[name] = str(e)
+        rows, errors = self.rotate(
+            names,
+            a.sat_rounds,
+            lambda name, rnd: self.one_saturated(name, rcvbuf, rnd),
+            lambda r: f"{r['rate']:10.0f} dgram/s, drops {r['drop_pct']:5.1f}%",
+        )
         self.results["saturated"] = {
             "window_s": a.window,
             "pinned": self.cpu_a is not None,
@@ -731,22 +747,14 @@ class Runner:
             f"[{PACED_LO:,}, {PACED_HI:,}]/s, {a.paced_rounds} rounds, loss < {PACED_LOSS_PCT} %",
             flush=True,
         )
-        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
-        errors: dict[str, str] = {}
-        for rnd in range(a.paced_rounds):
-            order = names[rnd % len(names) :] + names[: rnd % len(names)]
-            for name in order:
-                if name in errors:
-                    continue
-                try:
-                    r = self.one_paced(name, rcvbuf, rnd)
-                except (WorkerError, OSError, subprocess.SubprocessError, ValueError) as e:
-                    errors[name] = str(e)
-                    continue
-                rows[name].append(r)
-                flag = "" if r["valid"] else "  INVALID: " + "; ".join(r["problems"])
-                limited = " (sender-limited)" if r["sender_limited"] else ""
-                print(f"  r{rnd} {name:34s} {r['rate']:10,.0f} dgram/s{limited}{flag}", flush=True)
+        rows, errors = self.rotate(
+            names,
+            a.paced_rounds,
+            lambda name, rnd: self.one_paced(name, rcvbuf, rnd),
+            lambda r: (
+                f"{r['rate']:10,.0f} dgram/s" + (" (sender-limited)" if r["sender_limited"] else "")
+            ),
+        )
         self.results["paced"] = {
             "window_s": a.paced_window,
             "steps": a.paced_steps,

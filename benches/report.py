@@ -238,20 +238,18 @@ class Report:
         else:
             why = "; ".join(v for n, v in self.skipped["recv"].items() if "batch" in n)
             self.add(f"| batch receive: CPU ≤ 1.05 × C recvmmsg | — | not measured {why} |")
-        sat = self.res.get("saturated")
-        if sat and sat["rows"].get(QT_PATTERN) and sat["rows"].get(PACED_PEER):
-            x = paired_ratio(sat["rows"], QT_PATTERN, PACED_PEER, "rate")
-            self.add(
-                f"| overload: readyRead pattern under a flood receives ≥ python recvfrom_into "
-                f"| {fmt(x)} × | {verdict(1 / x, 1.0)} |"
-            )
-        pc = self.res.get("paced")
-        if pc and pc["rows"].get(QT_PATTERN) and pc["rows"].get(PACED_PEER):
-            x = paired_ratio(pc["rows"], QT_PATTERN, PACED_PEER, "rate")
-            self.add(
-                f"| overload: readyRead pattern's highest paced rate with < {pc['loss_pct']:g} % "
-                f"loss ≥ python recvfrom_into's | {fmt(x)} × | {verdict(1 / x, 1.0)} |"
-            )
+        for mode in ("saturated", "paced"):
+            got = self.res.get(mode)
+            if got and got["rows"].get(QT_PATTERN) and got["rows"].get(PACED_PEER):
+                x = paired_ratio(got["rows"], QT_PATTERN, PACED_PEER, "rate")
+                what = (
+                    "rate under a flood"
+                    if mode == "saturated"
+                    else f"highest paced rate with < {got['loss_pct']:g} % loss"
+                ) + " ≥ python recvfrom_into's"
+                self.add(
+                    f"| overload: readyRead pattern's {what} | {fmt(x)} × | {verdict(1 / x, 1.0)} |"
+                )
         sd = self.res.get("send")
         if sd:
             x = paired_ratio(sd["rows"], QUDP_SEND, PY_SEND, "cpu_per_M")
