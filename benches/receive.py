@@ -768,9 +768,8 @@ class Runner:
 
     def one_paced(self, name: str, rcvbuf: int, rnd: int) -> dict[str, Any]:
         """Bisect one receiver's highest rate with loss under the limit (a
-        failing rate gets a second try); one
-        receiver process for all steps (its socket's drop counter is read
-        before and after each step)."""
+        failing rate gets a second try); one receiver process for all steps
+        (its socket's drop counter is read before and after each step)."""
         a = self.args
         w = Worker(
             self.recv_cmd(name, rcvbuf), self.logdir, "paced-" + self.tag(name), self.worker_env()
@@ -803,10 +802,10 @@ class Runner:
                     break
         finally:
             w.close()
-        rate = best["achieved"] if best else 0.0
+        lowest = min((st["asked"] for st in steps), default=rate)
         return {
             "round": rnd,
-            "rate": rate,
+            "rate": best["achieved"] if best else 0.0,
             "loss_pct": best["loss_pct"] if best else NAN,
             "cpu_per_M": best["cpu_per_M"] if best else NAN,
             # The sender fell behind its schedule at the best step: the
@@ -814,7 +813,8 @@ class Runner:
             "sender_limited": bool(best and best["achieved"] < 0.95 * best["asked"]),
             "steps": steps,
             "valid": not problems and best is not None,
-            "problems": problems or ([] if best else [f"loss at every rate down to {rate:,.0f}/s"]),
+            "problems": problems
+            or ([] if best else [f"loss at every rate down to {lowest:,.0f}/s"]),
         }
 
     def paced_step(self, w: Worker, rate: float) -> dict[str, Any]:

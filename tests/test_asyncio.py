@@ -46,7 +46,7 @@ def host(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str
 
 @pytest.mark.parametrize("run", runners())
 def test_ready_read_signal_from_asyncio(run: Runner, host: str) -> None:
-    async def main() -> list[bytes]:
+    async def main() -> tuple[list[bytes], bool]:
         qudp.aio.attach()
         rx = QUdpSocket()
         rx.bind(QHostAddress.LocalHost, 0)
@@ -64,10 +64,14 @@ def test_ready_read_signal_from_asyncio(run: Runner, host: str) -> None:
         for p in (b"a", b"b", b"c"):
             tx.writeDatagram(p, QHostAddress.LocalHost, rx.localPort())
         await asyncio.wait_for(done, 5)
+        waiting = bool(waiters())
         qudp.aio.detach()
-        return got
+        return got, waiting
 
-    assert run(main()) == [b"a", b"b", b"c"]
+    got, waiting = run(main())
+    assert got == [b"a", b"b", b"c"]
+    if host == "waiter":
+        assert waiting, "QUDP_HOST_WAITER=1 but no waiter thread carried the events"
 
 
 @pytest.mark.parametrize("run", runners())

@@ -55,6 +55,9 @@ def run(binding: str, program: str, *args: object, waiter: bool = False) -> dict
     result: dict[str, Any] = json.loads(lines[-1])
     # qudp found the binding the program imported and imported no other.
     assert result.pop("bindings") == [binding]
+    # Events came the way asked for: a waiter thread only when forced (on
+    # Linux Qt watches the reactor's descriptor).
+    assert result.pop("waiter") is waiter
     return result
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from typing import Any
 
 NAME = os.environ.get("QUDP_QT_BINDING", "PySide6")
@@ -38,6 +39,9 @@ def finish(result: dict[str, Any]) -> None:
     """Report and leave at once: PySide6 6.12's refcount bugs must not get a
     chance to crash the interpreter's shutdown."""
     result["bindings"] = sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in _ALL})
+    # Which way qudp learned of reactor events: its waiter thread, or Qt
+    # watching the reactor's descriptor.
+    result["waiter"] = any(t.name == "qudp-reactor-waiter" for t in threading.enumerate())
     print(json.dumps(result), flush=True)
     sys.stderr.flush()
     os._exit(0)

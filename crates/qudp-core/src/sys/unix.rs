@@ -774,17 +774,24 @@ fn send_gso(sock: &Socket, segs: &[&[u8]], seg: usize, dest: &SockAddr) -> io::R
     send_gso_iovs(sock, segs, seg, dest)
 }
 
-/// One GSO sendmsg of `parts`, which the kernel concatenates and cuts into
-/// `seg`-byte datagrams.
+/// One iovec per payload, for the kernel to read from (it never writes
+/// through them, whatever the pointer's type says).
 #[cfg(any(target_os = "linux", target_os = "android"))]
-fn send_gso_iovs(sock: &Socket, parts: &[&[u8]], seg: usize, dest: &SockAddr) -> io::Result<usize> {
-    let mut iovs: Vec<libc::iovec> = parts
+fn iovecs(payloads: &[&[u8]]) -> Vec<libc::iovec> {
+    payloads
         .iter()
         .map(|p| libc::iovec {
             iov_base: p.as_ptr() as *mut libc::c_void,
             iov_len: p.len(),
         })
-        .collect();
+        .collect()
+}
+
+/// One GSO sendmsg of `parts`, which the kernel concatenates and cuts into
+/// `seg`-byte datagrams.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_gso_iovs(sock: &Socket, parts: &[&[u8]], seg: usize, dest: &SockAddr) -> io::Result<usize> {
+    let mut iovs = iovecs(parts);
     let mut ctrl = SendBuf::default();
     ctrl.push(libc::SOL_UDP, libc::UDP_SEGMENT, seg as u16);
     // SAFETY: msghdr is plain old data; all-zero is a valid empty header.
@@ -806,13 +813,7 @@ fn send_gso_iovs(sock: &Socket, parts: &[&[u8]], seg: usize, dest: &SockAddr) ->
 /// sendmmsg(2) of up to `msgs.len()` datagrams; returns how many went out.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 fn send_mmsg(sock: &Socket, msgs: &[&[u8]], dest: &SockAddr) -> io::Result<usize> {
-    let mut iovs: Vec<libc::iovec> = msgs
-        .iter()
-        .map(|p| libc::iovec {
-            iov_base: p.as_ptr() as *mut libc::c_void,
-            iov_len: p.len(),
-        })
-        .collect();
+    let mut iovs = iovecs(msgs);
     let mut hdrs: Vec<libc::mmsghdr> = iovs
         .iter_mut()
         .map(|iov| {
