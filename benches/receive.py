@@ -897,57 +897,58 @@ class Runner:
                 k += 1
             return k
 
-        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
-        errors: dict[str, str] = {}
+        def one(name: str, rnd: int) -> dict[str, Any]:
+            """Send n datagrams into the emptied sink: the sender's report,
+            checked against what reached the sink."""
+            drain()
+            _, d0 = udp_socket_stats(port) or (0, 0)
+            self.load.sample()
+            if name.startswith("C "):
+                mode = "gso" if "GSO" in name else "sendmmsg" if "mmsg" in name else "sendto"
+                r = run_json([str(self.cbin), "send", mode, str(port), str(n), str(DGRAM)], 120)
+            else:
+                w = subprocess.Popen(
+                    [self.py, str(WORKER), "send", name, str(port), str(n), str(DGRAM)],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    env=self.worker_env(),
+                )
+                try:
+                    assert w.stdout is not None and w.stdin is not None
+                    json.loads(w.stdout.readline())  # warmed up
+                    settle(port)
+                    drain()
+                    _, d0 = udp_socket_stats(port) or (0, 0)
+                    out, _ = w.communicate("go\n", timeout=120)
+                    r = json.loads(out.strip().splitlines()[-1])
+                finally:
+                    if w.poll() is None:
+                        w.kill()
+                        w.wait()
+            settle(port)
+            got = drain()
+            _, d1 = udp_socket_stats(port) or (0, d0)
+            arrived = got + (d1 - d0)
+            problems = (
+                []
+                if r["sent"] == n and arrived == n
+                else [f"sent {r['sent']} of {n}, arrived {arrived}"]
+            )
+            r.update(
+                round=rnd,
+                sink_received=got,
+                kernel_drops=d1 - d0,
+                cpu_per_M=r["cpu"] / r["sent"] * 1e6 if r["sent"] else NAN,
+                valid=not problems,
+                problems=problems,
+            )
+            return r
+
         try:
-            for rnd in range(a.rounds):
-                order = names[rnd % len(names) :] + names[: rnd % len(names)]
-                for name in order:
-                    if name in errors:
-                        continue
-                    try:
-                        drain()
-                        _, d0 = udp_socket_stats(port) or (0, 0)
-                        self.load.sample()
-                        if name.startswith("C "):
-                            mode = "sendto"
-                            if "GSO" in name:
-                                mode = "gso"
-                            elif "mmsg" in name:
-                                mode = "sendmmsg"
-                            r = run_json(
-                                [str(self.cbin), "send", mode, str(port), str(n), str(DGRAM)], 120
-                            )
-                        else:
-                            w = subprocess.Popen(
-                                [self.py, str(WORKER), "send", name, str(port), str(n), str(DGRAM)],
-                                stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE,
-                                text=True,
-                                env=self.worker_env(),
-                            )
-                            try:
-                                assert w.stdout is not None and w.stdin is not None
-                                json.loads(w.stdout.readline())  # warmed up
-                                settle(port)
-                                drain()
-                                _, d0 = udp_socket_stats(port) or (0, 0)
-                                out, _ = w.communicate("go\n", timeout=120)
-                                r = json.loads(out.strip().splitlines()[-1])
-                            finally:
-                                if w.poll() is None:
-                                    w.kill()
-                                    w.wait()
-                        settle(port)
-                        got = drain()
-                        _, d1 = udp_socket_stats(port) or (0, d0)
-                        r.update(round=rnd, sink_received=got, kernel_drops=d1 - d0)
-                        r["cpu_per_M"] = r["cpu"] / r["sent"] * 1e6 if r["sent"] else NAN
-                        r["valid"] = r["sent"] == n and got + (d1 - d0) == n
-                        rows[name].append(r)
-                        print(f"  r{rnd} {name:34s} {r['cpu_per_M']:7.3f} s/1M", flush=True)
-                    except (WorkerError, OSError, subprocess.SubprocessError, ValueError) as e:
-                        errors[name] = str(e)
+            rows, errors = self.rotate(
+                names, a.rounds, one, lambda r: f"{r['cpu_per_M']:7.3f} s/1M"
+            )
         finally:
             sink.close()
         self.results["send"] = {"n": n, "rows": rows, "errors": errors}
