@@ -51,7 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -138,7 +138,7 @@ def machine() -> dict[str, Any]:
             m = __import__(mod)
             info[mod] = getattr(m, "__version__", "?")
             if mod == "qudp":
-                so = next(Path(m.__file__).parent.glob("_qudp*.so"), None)
+                so = next(Path(m.__file__ or ".").parent.glob("_qudp*.so"), None)
                 info["qudp_path"] = str(so)
                 in_tree = bool(so and REPO in so.resolve().parents)
                 info["qudp_build"] = "source tree" if in_tree else "installed wheel"
@@ -336,11 +336,16 @@ def run_json(cmd: list[str], timeout: float, stdin: str | None = None) -> dict[s
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
-def percentile(sorted_vals: list[float], p: float) -> float:
+def percentile(sorted_vals: Sequence[float], p: float) -> float:
     if not sorted_vals:
         return NAN
     k = min(len(sorted_vals) - 1, max(0, round(p / 100 * (len(sorted_vals) - 1))))
     return sorted_vals[k]
+
+
+def show_cpu(r: dict[str, Any]) -> str:
+    """A round's CPU figure, for the progress lines."""
+    return f"{r['cpu_per_M']:7.3f} s/1M"
 
 
 # -- the runner ----------------------------------------------------------------
@@ -363,7 +368,9 @@ class Runner:
         self.load = LoadMeter()
         ncpu = os.cpu_count() or 1
         # CPU a: sender / echo server; CPU b: receiver / ping client.
-        self.cpu_a, self.cpu_b = (0, ncpu - 1) if ncpu > 1 and not args.no_pin else (None, None)
+        pinned = ncpu > 1 and not args.no_pin
+        self.cpu_a: int | None = 0 if pinned else None
+        self.cpu_b: int | None = ncpu - 1 if pinned else None
         # Ping-pong client: on the echo server's CPU by default. Across CPUs
         # every round trip pays two cross-CPU wake-ups, which in a VM cost
         # tens of µs and drown the library's own cost.
@@ -474,7 +481,6 @@ class Runner:
             f"[prequeue] N={n} x {DGRAM} B, {a.rounds} rounds, {len(names)} contenders", flush=True
         )
         workers: dict[str, Worker] = {}
-        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
         errors: dict[str, str] = {}
         try:
             for name in names:
@@ -494,24 +500,22 @@ class Runner:
                 except WorkerError as e:
                     errors[name] = str(e)
                     workers.pop(name).close()
-            for rnd in range(a.rounds):
-                order = list(workers)
-                k = rnd % max(1, len(order))
-                order = order[k:] + order[:k]  # rotate so no contender always runs first
-                for name in order:
-                    try:
-                        r = self.one_prequeue(workers[name], n, timeout)
-                    except WorkerError as e:
-                        errors[name] = str(e)
-                        workers.pop(name).close()
-                        continue
-                    r["round"] = rnd
-                    rows[name].append(r)
-                    flag = "" if r["valid"] else "  INVALID: " + "; ".join(r["problems"])
-                    print(f"  r{rnd} {name:34s} {r['cpu_per_M']:7.3f} s/1M{flag}", flush=True)
+
+            def one(name: str, rnd: int) -> dict[str, Any]:
+                try:
+                    r = self.one_prequeue(workers[name], n, timeout)
+                except WorkerError:
+                    workers.pop(name).close()
+                    raise
+                r["round"] = rnd
+                return r
+
+            got, failed = self.rotate(list(workers), a.rounds, one, show_cpu)
+            errors.update(failed)
         finally:
             for w in workers.values():
                 w.close()
+        rows = {name: got.get(name, []) for name in names}
         self.results["prequeue"] = {"n": n, "rcvbuf": eff, "rows": rows, "errors": errors}
 
     # mode: callgrind ----------------------------------------------------------
@@ -946,9 +950,7 @@ class Runner:
             return r
 
         try:
-            rows, errors = self.rotate(
-                names, a.rounds, one, lambda r: f"{r['cpu_per_M']:7.3f} s/1M"
-            )
+            rows, errors = self.rotate(names, a.rounds, one, show_cpu)
         finally:
             sink.close()
         self.results["send"] = {"n": n, "rows": rows, "errors": errors}
@@ -993,8 +995,6 @@ class Runner:
         echo = subprocess.Popen(echo_cmd, stdout=subprocess.PIPE, text=True)
         if self.args.ping_cpus != "none":
             pin(echo.pid, self.cpu_a)
-        rows: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
-        errors: dict[str, str] = {}
         try:
             assert echo.stdout is not None
             first = echo.stdout.readline()
@@ -1003,36 +1003,31 @@ class Runner:
                 if first.startswith("PORT")
                 else int(json.loads(first)["port"])
             )
-            for rnd in range(a.rounds):
-                order = names[rnd % len(names) :] + names[: rnd % len(names)]
-                for name in order:
-                    if name in errors:
-                        continue
-                    args = [str(port), str(a.pings), str(a.ping_warmup), str(DGRAM)]
-                    if name.startswith("C "):
-                        cmd = [str(self.cbin), "ping", *args]
-                    else:
-                        cmd = [self.py, str(WORKER), "ping", name, *args]
-                    try:
-                        self.load.sample()
-                        ns = sorted(self.ping_once(cmd))
-                        if len(ns) != a.pings or ns[0] <= 0:
-                            raise WorkerError("missing round trips")
-                        row = {
-                            "round": rnd,
-                            "p50_us": percentile(ns, 50) / 1e3,
-                            "p99_us": percentile(ns, 99) / 1e3,
-                            "min_us": ns[0] / 1e3,
-                            "valid": True,
-                        }
-                        rows[name].append(row)
-                        print(
-                            f"  r{rnd} {name:34s} p50 {row['p50_us']:6.1f} us  "
-                            f"p99 {row['p99_us']:6.1f} us",
-                            flush=True,
-                        )
-                    except (WorkerError, subprocess.SubprocessError, ValueError) as e:
-                        errors[name] = str(e)
+            args = [str(port), str(a.pings), str(a.ping_warmup), str(DGRAM)]
+
+            def one(name: str, rnd: int) -> dict[str, Any]:
+                if name.startswith("C "):
+                    cmd = [str(self.cbin), "ping", *args]
+                else:
+                    cmd = [self.py, str(WORKER), "ping", name, *args]
+                self.load.sample()
+                ns = sorted(self.ping_once(cmd))
+                if len(ns) != a.pings or ns[0] <= 0:
+                    raise WorkerError("missing round trips")
+                return {
+                    "round": rnd,
+                    "p50_us": percentile(ns, 50) / 1e3,
+                    "p99_us": percentile(ns, 99) / 1e3,
+                    "min_us": ns[0] / 1e3,
+                    "valid": True,
+                }
+
+            rows, errors = self.rotate(
+                names,
+                a.rounds,
+                one,
+                lambda r: f"p50 {r['p50_us']:6.1f} us  p99 {r['p99_us']:6.1f} us",
+            )
         finally:
             try:
                 with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:

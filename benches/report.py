@@ -254,10 +254,10 @@ class Report:
         if sd:
             x = paired_ratio(sd["rows"], QUDP_SEND, PY_SEND, "cpu_per_M")
             self.add(f"| writeDatagram: CPU ≤ python sendto | {fmt(x)} × | {verdict(x, 1.0)} |")
-            batch, c_gso = "qudp writeDatagrams batch", "C sendmsg GSO"
-            if batch in sd["rows"] and c_gso in sd["rows"]:
+            gso_batch, c_gso = "qudp writeDatagrams batch", "C sendmsg GSO"
+            if gso_batch in sd["rows"] and c_gso in sd["rows"]:
                 # A CPU-bound sender's rate is 1 / its CPU per datagram.
-                x = paired_ratio(sd["rows"], c_gso, batch, "cpu_per_M")
+                x = paired_ratio(sd["rows"], c_gso, gso_batch, "cpu_per_M")
                 self.add(
                     f"| writeDatagrams to one peer: rate ≥ 0.95 × C GSO sender's "
                     f"(= C's CPU per datagram / qudp's) | {fmt(x)} × | {verdict(1 / x, 1 / 0.95)} |"
