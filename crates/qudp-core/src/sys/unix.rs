@@ -82,14 +82,21 @@ pub fn scope_name(index: u32) -> String {
 }
 
 pub fn set_int(sock: &Socket, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
-    // SAFETY: value is a live c_int and we pass its exact size.
+    set_raw(sock, level, name, &value, size_of::<libc::c_int>())
+}
+
+/// setsockopt(2) with the first `len` bytes of `value` (a C struct whose
+/// tail some options leave off); `len` is checked against its size.
+fn set_raw<T>(sock: &Socket, level: libc::c_int, name: libc::c_int, value: &T, len: usize) -> io::Result<()> {
+    assert!(len <= size_of::<T>(), "setsockopt length beyond the value");
+    // SAFETY: value is live and has at least `len` readable bytes.
     let r = unsafe {
         libc::setsockopt(
             sock.as_raw_fd(),
             level,
             name,
-            (&value as *const libc::c_int).cast(),
-            size_of::<libc::c_int>() as libc::socklen_t,
+            (value as *const T).cast(),
+            len as libc::socklen_t,
         )
     };
     if r == 0 {
@@ -933,19 +940,5 @@ pub fn group_request(
     } else {
         size_of::<mcast::GroupSourceReq>() - size_of::<libc::sockaddr_storage>()
     };
-    // SAFETY: req is a live, initialised request of at least `len` bytes.
-    let r = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            level,
-            name,
-            (&req as *const mcast::GroupSourceReq).cast(),
-            len as libc::socklen_t,
-        )
-    };
-    if r == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
+    set_raw(sock, level, name, &req, len)
 }
